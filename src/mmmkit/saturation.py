@@ -1,0 +1,153 @@
+"""Saturation (diminishing returns) curves.
+
+Each curve maps adstocked spend ``x >= 0`` to a response in ``[0, 1)``: zero spend gives zero,
+the curve rises monotonically and flattens. The channel's effect size (in target units) lives in
+the model, not here, so the curve only carries *shape*.
+
+Scale: inside the model, spend reaching a curve is divided by the channel's typical weekly spend
+(its mean over weeks with spend, per geo). So ``half_saturation=1`` means "half of the maximum
+effect at a typical week's spend", whatever the currency. Use :meth:`Saturation.apply` with spend
+divided by that scale to reproduce the model's curve (``MMM`` does this for you).
+
+Parameters are scalars or arrays that broadcast against ``x`` (one per channel on the last axis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from mmmkit._xp import as_array, namespace
+from mmmkit.priors import Prior, merge_priors
+
+
+class Saturation:
+    """Base class: an elementwise, increasing curve with ``f(0) = 0`` and ``f(x) < 1``."""
+
+    kind: ClassVar[str] = ""
+    param_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, priors: Mapping[str, Prior] | None = None) -> None:
+        self.priors = merge_priors(self.default_priors(), priors, type(self).__name__)
+
+    def default_priors(self) -> dict[str, Prior]:
+        raise NotImplementedError
+
+    def _curve(self, xp, x, **params):
+        raise NotImplementedError
+
+    def apply(self, x: Any, **params: Any):
+        """The curve at ``x`` (scaled adstocked spend, ``>= 0``), same shape as the broadcast."""
+        missing = set(self.param_names) - set(params)
+        extra = set(params) - set(self.param_names)
+        if missing or extra:
+            raise TypeError(
+                f"{type(self).__name__} takes parameters {self.param_names}; "
+                f"missing {sorted(missing)}, unexpected {sorted(extra)}."
+            )
+        xp = namespace(x, *params.values())
+        x = as_array(xp, x)
+        params = {k: as_array(xp, v) for k, v in params.items()}
+        return self._curve(xp, x, **params)
+
+    __call__ = apply
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "class": type(self).__name__,
+            "priors": {k: p.to_dict() for k, p in self.priors.items()},
+        }
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.config() == self.config()
+
+    def __hash__(self) -> int:
+        return hash(repr(self.config()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class HillSaturation(Saturation):
+    """Hill curve ``x**slope / (x**slope + half_saturation**slope)``.
+
+    ``half_saturation`` is the scaled spend giving half the maximum effect; ``slope > 1`` makes
+    an S-shape (a threshold before returns grow). Defaults: ``half_saturation ~
+    LogNormal(0, 0.6)`` (about a typical week's spend), ``slope ~ LogNormal(0, 0.3)``.
+    """
+
+    kind = "hill"
+    param_names = ("half_saturation", "slope")
+
+    def default_priors(self) -> dict[str, Prior]:
+        return {
+            "half_saturation": Prior("LogNormal", mu=0.0, sigma=0.6),
+            "slope": Prior("LogNormal", mu=0.0, sigma=0.3),
+        }
+
+    def _curve(self, xp, x, half_saturation, slope):
+        # sigmoid(slope * log(x / K)) == x**s / (x**s + K**s), without 0**s (whose gradient
+        # in s is NaN): x is floored before the log and the x == 0 entries are set to 0.
+        positive = x > 0
+        safe = xp.where(positive, x, 1.0)
+        z = slope * (xp.log(safe) - xp.log(half_saturation))
+        return xp.where(positive, _sigmoid(xp, z), 0.0)
+
+
+class LogisticSaturation(Saturation):
+    """Logistic curve ``(1 - exp(-lam x)) / (1 + exp(-lam x)) = tanh(lam x / 2)``.
+
+    ``lam`` is the steepness: at a typical week's spend (``x = 1``) the curve is at
+    ``tanh(lam / 2)`` of its maximum. Default ``lam ~ Gamma(mu=1.5, sigma=0.75)``.
+    """
+
+    kind = "logistic"
+    param_names = ("lam",)
+
+    def default_priors(self) -> dict[str, Prior]:
+        return {"lam": Prior("Gamma", mu=1.5, sigma=0.75)}
+
+    def _curve(self, xp, x, lam):
+        return xp.tanh(lam * x / 2.0)
+
+
+class MichaelisMentenSaturation(Saturation):
+    """Michaelis-Menten curve ``x / (half_saturation + x)`` (a Hill curve with slope 1).
+
+    Default ``half_saturation ~ LogNormal(0, 0.6)``.
+    """
+
+    kind = "michaelis_menten"
+    param_names = ("half_saturation",)
+
+    def default_priors(self) -> dict[str, Prior]:
+        return {"half_saturation": Prior("LogNormal", mu=0.0, sigma=0.6)}
+
+    def _curve(self, xp, x, half_saturation):
+        return x / (half_saturation + x)
+
+
+def _sigmoid(xp, z):
+    if xp is np:
+        from scipy.special import expit
+
+        return expit(z)
+    import pytensor.tensor as pt
+
+    return pt.sigmoid(z)
+
+
+SATURATIONS: dict[str, type[Saturation]] = {
+    cls.__name__: cls
+    for cls in (HillSaturation, LogisticSaturation, MichaelisMentenSaturation)
+}
+
+
+def saturation_from_config(config: Mapping[str, Any]) -> Saturation:
+    """Rebuild a saturation from :meth:`Saturation.config` output."""
+    config = dict(config)
+    cls = SATURATIONS[config.pop("class")]
+    priors = {k: Prior.from_dict(v) for k, v in config.pop("priors").items()}
+    return cls(**config, priors=priors)
