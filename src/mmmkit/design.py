@@ -1,0 +1,117 @@
+"""From a validated frame to the arrays, scales and features the model is built on.
+
+This is the input-data layer: it knows nothing of PyMC. :class:`ModelData` holds raw arrays in
+a fixed layout — spend ``(G, T, C)``, target ``(G, T)``, controls ``(G, T, K)`` — together with
+the scales of :mod:`mmmkit.scaling` and the feature builders (trend, Fourier seasonality) that
+must give the same columns for the fitted weeks and for any later week.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mmmkit.scaling import spend_scale, target_scale
+
+NATIONAL = "all"  # the geo label of a national (single-series) model
+
+
+@dataclass
+class ModelData:
+    """Arrays of the fitted period, in raw units, plus the scales derived from them.
+
+    Attributes
+    ----------
+    dates : DatetimeIndex ``(T,)``, weekly.
+    geos : list of ``G`` geo labels (``["all"]`` for a national series).
+    channels, controls : names, ``C`` and ``K`` of them.
+    spend : ``(G, T, C)`` currency units.
+    target : ``(G, T)`` KPI units.
+    control_values : ``(G, T, K)`` the controls' own units.
+    spend_scale : ``(G, C)``, target_scale : ``(G,)``, control_mean, control_sd : ``(K,)``.
+    """
+
+    dates: pd.DatetimeIndex
+    geos: list[str]
+    channels: list[str]
+    controls: list[str]
+    spend: np.ndarray
+    target: np.ndarray
+    control_values: np.ndarray
+    spend_scale: np.ndarray = field(init=False)
+    target_scale: np.ndarray = field(init=False)
+    control_mean: np.ndarray = field(init=False)
+    control_sd: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.spend_scale = spend_scale(self.spend)
+        self.target_scale = target_scale(self.target)
+        flat = self.control_values.reshape(-1, self.control_values.shape[-1])
+        self.control_mean = flat.mean(axis=0) if flat.size else np.zeros(0)
+        sd = flat.std(axis=0) if flat.size else np.zeros(0)
+        self.control_sd = np.where(sd > 0, sd, 1.0)
+
+    @property
+    def n_geos(self) -> int:
+        return len(self.geos)
+
+    @property
+    def n_weeks(self) -> int:
+        return len(self.dates)
+
+    def scaled_spend(self, spend: np.ndarray | None = None) -> np.ndarray:
+        """Spend ``(G, T', C)`` divided by the fitted ``spend_scale`` (the model's input)."""
+        spend = self.spend if spend is None else spend
+        return spend / self.spend_scale[:, None, :]
+
+    def scaled_target(self) -> np.ndarray:
+        return self.target / self.target_scale[:, None]
+
+    def scaled_controls(self, values: np.ndarray | None = None) -> np.ndarray:
+        """Controls ``(G, T', K)`` centred and divided by their fitted standard deviation."""
+        values = self.control_values if values is None else values
+        return (values - self.control_mean) / self.control_sd
+
+    def trend(self, dates: Sequence | None = None) -> np.ndarray:
+        """Time in units of the fitted period, centred: -0.5 at the first fitted week, +0.5 at
+        the last, continuing linearly for later weeks. ``(T',)``."""
+        dates = self.dates if dates is None else pd.DatetimeIndex(dates)
+        weeks = (dates - self.dates[0]).days / 7.0
+        span = max(self.n_weeks - 1, 1)
+        return np.asarray(weeks, dtype=float) / span - 0.5
+
+    def week_index(self, dates: Sequence) -> np.ndarray:
+        """Whole weeks since the first fitted week for each date (may be negative)."""
+        days = (pd.DatetimeIndex(dates) - self.dates[0]).days
+        return np.asarray(days // 7, dtype=int)
+
+    # -- serialisation helpers -------------------------------------------------------------
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "spend": self.spend,
+            "target": self.target,
+            "control_values": self.control_values,
+        }
+
+
+def fourier_features(dates: Sequence, order: int) -> np.ndarray:
+    """Yearly Fourier terms ``[sin(2πk·f), cos(2πk·f)] for k = 1..order``, ``(T, 2·order)``.
+
+    ``f`` is days since 1970-01-01 divided by 365.25: continuous (no jump at New Year), so
+    the same calendar week gets the same features in every year and in any forecast.
+    """
+    dates = pd.DatetimeIndex(dates)
+    if order <= 0:
+        return np.zeros((len(dates), 0))
+    days = (dates - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+    frac = np.asarray(days, dtype=float) / 365.25
+    k = np.arange(1, order + 1, dtype=float)
+    angle = 2.0 * np.pi * frac[:, None] * k[None, :]
+    return np.concatenate([np.sin(angle), np.cos(angle)], axis=1)
+
+
+def fourier_labels(order: int) -> list[str]:
+    return [f"sin_{k}" for k in range(1, order + 1)] + [f"cos_{k}" for k in range(1, order + 1)]

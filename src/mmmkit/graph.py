@@ -1,0 +1,127 @@
+"""The PyMC model: one hierarchical graph for a national series (one geo) or a geo panel.
+
+On the scaled data of :mod:`mmmkit.scaling` (target divided by the geo's mean, spend by the
+geo-channel's typical active week), for geo ``g``, week ``t``, channel ``c``::
+
+    y[g, t] ~ Normal(mu[g, t], sigma)            (or StudentT(nu, mu, sigma))
+    mu[g, t] = intercept[g] + trend[g] * time[t] + season[t] + controls[g, t] @ control
+               + sum_c channel_effect[g, c] * saturation_c(adstock_c(spend[g, t, c]))
+    log channel_effect[g, c] = channel_effect_mu[c] + channel_effect_sigma[c] * z[g, c]
+
+* ``channel_effect`` is positive (media never hurts) and is the channel's weekly effect at full
+  saturation as a share of the geo's mean target. Across geos it is partially pooled on the log
+  scale, non-centred (``z ~ Normal(0, 1)``), which samples well when geos carry little
+  information each. With one geo the pooling terms vanish: same graph, no second code path.
+* Adstock and saturation shapes are shared by all geos of a channel: a geo rarely has enough
+  data to learn a curve on its own.
+* ``time`` runs from -0.5 (first fitted week) to +0.5 (last), so ``intercept`` is the level
+  mid-period and ``trend`` the change over the fitted period. Seasonality is yearly Fourier
+  terms shared by geos; controls are standardised and shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from mmmkit.design import ModelData, fourier_features, fourier_labels
+from mmmkit.media import MediaBlock
+from mmmkit.priors import Prior
+
+OBSERVED = "target_obs"
+
+DEFAULT_PRIORS: dict[str, Prior] = {
+    # baseline level (mid-period, at zero media) as a share of the geo's mean target: media
+    # typically drives 10-40% of a KPI, so the baseline is centred at 75%; the data move it.
+    "intercept": Prior("Normal", mu=0.75, sigma=0.25),
+    "trend": Prior("Normal", mu=0.0, sigma=0.5),
+    "seasonality": Prior("Normal", mu=0.0, sigma=0.25),
+    "control_coef": Prior("Normal", mu=0.0, sigma=0.25),
+    # median effect at saturation: 10% of the geo's mean target; 95% between 1.4% and 70%
+    "channel_effect_mu": Prior("Normal", mu=float(np.log(0.1)), sigma=1.0),
+    "channel_effect_sigma": Prior("HalfNormal", sigma=0.3),
+    "sigma": Prior("HalfNormal", sigma=0.5),
+    "nu": Prior("Gamma", alpha=2.0, beta=0.1),
+}
+
+
+def build_pymc_model(
+    data: ModelData,
+    media: MediaBlock,
+    *,
+    seasonality: int,
+    trend: bool,
+    likelihood: str,
+    priors: Mapping[str, Prior],
+):
+    """The PyMC model for ``data``; see the module docstring for the equations."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    n_geos = data.n_geos
+    coords = {
+        "geo": data.geos,
+        "date": data.dates,
+        "channel": media.order,
+        "control": data.controls,
+        "fourier": fourier_labels(seasonality),
+        **media.coords(),
+    }
+    spend = media.reorder(data.scaled_spend())
+    with pm.Model(coords=coords) as model:
+        y = pm.Data("target_scaled", data.scaled_target(), dims=("geo", "date"))
+        saturated = media.build(spend)  # (G, T, C)
+
+        effect_mu = priors["channel_effect_mu"].create("channel_effect_mu", dims="channel")
+        if n_geos > 1:
+            effect_sd = priors["channel_effect_sigma"].create("channel_effect_sigma", dims="channel")
+            z = pm.Normal("channel_effect_z", 0.0, 1.0, dims=("geo", "channel"))
+            log_effect = effect_mu[None, :] + effect_sd[None, :] * z
+        else:
+            log_effect = pt.shape_padleft(effect_mu)
+        effect = pm.Deterministic("channel_effect", pt.exp(log_effect), dims=("geo", "channel"))
+
+        intercept = priors["intercept"].create("intercept", dims="geo")
+        mu = intercept[:, None] + pt.sum(saturated * effect[:, None, :], axis=-1)
+        if trend:
+            time = pm.Data("time", data.trend(), dims="date")
+            slope = priors["trend"].create("trend", dims="geo")
+            mu = mu + slope[:, None] * time[None, :]
+        if seasonality > 0:
+            fourier = pm.Data("fourier_features", fourier_features(data.dates, seasonality),
+                              dims=("date", "fourier"))
+            gamma = priors["seasonality"].create("seasonality", dims="fourier")
+            mu = mu + pt.dot(fourier, gamma)[None, :]
+        if data.controls:
+            controls = pm.Data("controls_scaled", data.scaled_controls(),
+                               dims=("geo", "date", "control"))
+            coef = priors["control_coef"].create("control_coef", dims="control")
+            mu = mu + pt.dot(controls, coef)
+
+        sigma = priors["sigma"].create("sigma")
+        if likelihood == "normal":
+            pm.Normal(OBSERVED, mu=mu, sigma=sigma, observed=y, dims=("geo", "date"))
+        elif likelihood == "studentt":
+            nu = priors["nu"].create("nu")
+            pm.StudentT(OBSERVED, nu=nu, mu=mu, sigma=sigma, observed=y, dims=("geo", "date"))
+        else:  # pragma: no cover - checked in MMM.__init__
+            raise ValueError(likelihood)
+    return model
+
+
+def free_variable_names(n_geos: int, media: MediaBlock, *, seasonality: int, trend: bool,
+                        n_controls: int, likelihood: str) -> list[str]:
+    """Names of the posterior variables the numpy evaluation needs (and diagnostics check)."""
+    names = ["channel_effect_mu", "channel_effect", "intercept", "sigma", *media.variable_names()]
+    if n_geos > 1:
+        names += ["channel_effect_sigma", "channel_effect_z"]
+    if trend:
+        names.append("trend")
+    if seasonality > 0:
+        names.append("seasonality")
+    if n_controls:
+        names.append("control_coef")
+    if likelihood == "studentt":
+        names.append("nu")
+    return names

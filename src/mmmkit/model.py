@@ -1,0 +1,529 @@
+"""``MMM``: the estimator analysts build, fit and read.
+
+Follows scikit-learn's contract: the constructor only stores configuration; :meth:`MMM.fit`
+validates the frame, builds the PyMC model (:mod:`mmmkit.graph`), samples, and stores the fitted
+state in attributes ending in ``_`` plus :attr:`MMM.idata`. Reading methods evaluate the model on
+posterior draws (:mod:`mmmkit.posterior`) and return labelled arrays in target units.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from mmmkit.adstock import Adstock, GeometricAdstock
+from mmmkit.design import NATIONAL, ModelData
+from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
+from mmmkit.errors import DataError
+from mmmkit.graph import DEFAULT_PRIORS, OBSERVED, build_pymc_model
+from mmmkit.media import MediaBlock
+from mmmkit.posterior import PosteriorEngine, check_prob, summarize, with_tail
+from mmmkit.priors import Prior, merge_priors
+from mmmkit.saturation import HillSaturation, Saturation
+from mmmkit.validation import frame_to_arrays, validate_frame
+
+SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
+LIKELIHOODS = ("normal", "studentt")
+MIN_WEEKS = 20
+
+
+class NotFittedError(RuntimeError):
+    """A reading method was called before :meth:`MMM.fit` (or :meth:`MMM.load`)."""
+
+
+class MMM:
+    """A Bayesian media mix model with adstock, saturation and a geo hierarchy.
+
+    Parameters
+    ----------
+    date, target : column names of the week and of the KPI (sales, revenue, conversions).
+    channels : spend columns, one per channel, in currency units (>= 0).
+    geo : column of the market/region label for a geo panel; ``None`` for one national series.
+    controls : columns of non-media drivers (price, promotions, macro series ...).
+    adstock : carryover transform for all channels, or ``{channel: transform}``.
+        Default ``GeometricAdstock(max_lag=8)``.
+    saturation : diminishing-returns curve for all channels, or ``{channel: transform}``.
+        Default ``HillSaturation()``.
+    seasonality : order of the yearly Fourier seasonality (``0`` for none).
+    trend : include a linear trend per geo.
+    likelihood : ``"normal"`` or ``"studentt"`` (robust to outlier weeks).
+    priors : overrides of the model-level priors by name, e.g.
+        ``{"sigma": mk.Prior("HalfNormal", sigma=0.2)}``; see :attr:`MMM.priors` for all
+        names, including the transforms' (set those on the transform objects).
+
+    Notes
+    -----
+    The model is documented in :mod:`mmmkit.graph`, its scales in :mod:`mmmkit.scaling`.
+    """
+
+    def __init__(
+        self,
+        date: str,
+        target: str,
+        channels: Sequence[str],
+        geo: str | None = None,
+        controls: Sequence[str] | None = None,
+        adstock: Adstock | Mapping[str, Adstock] | None = None,
+        saturation: Saturation | Mapping[str, Saturation] | None = None,
+        seasonality: int = 2,
+        trend: bool = True,
+        likelihood: str = "normal",
+        priors: Mapping[str, Prior] | None = None,
+    ) -> None:
+        if isinstance(channels, str):
+            channels = [channels]
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
+        if int(seasonality) != seasonality or seasonality < 0:
+            raise ValueError(f"seasonality is a Fourier order >= 0, got {seasonality!r}.")
+        self.date = date
+        self.target = target
+        self.channels = list(channels)
+        self.geo = geo
+        self.controls = list(controls or [])
+        self.adstock = adstock if adstock is not None else GeometricAdstock(max_lag=8)
+        self.saturation = saturation if saturation is not None else HillSaturation()
+        self.seasonality = int(seasonality)
+        self.trend = bool(trend)
+        self.likelihood = likelihood
+        self.model_priors = merge_priors(DEFAULT_PRIORS, priors, "MMM")
+        self.media = MediaBlock(self.channels, self.adstock, self.saturation)
+        self.idata = None
+        self.data_: ModelData | None = None
+        self.fit_info_: dict[str, Any] = {}
+
+    # -- configuration -------------------------------------------------------------------------
+    @property
+    def priors(self) -> dict[str, Prior]:
+        """Every prior of the model by its PyMC variable name (model-level and transforms)."""
+        out = dict(self.model_priors)
+        for g in self.media.groups:
+            for part, transform in (("adstock", g.adstock), ("saturation", g.saturation)):
+                for p in transform.param_names:
+                    out[g.var(part, p)] = transform.priors[p]
+        return out
+
+    def config(self) -> dict[str, Any]:
+        """JSON-friendly description of the specification (used by :meth:`save`)."""
+        return {
+            "date": self.date,
+            "target": self.target,
+            "channels": self.channels,
+            "geo": self.geo,
+            "controls": self.controls,
+            **self.media.config(),
+            "seasonality": self.seasonality,
+            "trend": self.trend,
+            "likelihood": self.likelihood,
+            "priors": {k: p.to_dict() for k, p in self.model_priors.items()},
+        }
+
+    def __repr__(self) -> str:
+        geo = f", geo={self.geo!r}" if self.geo else ""
+        return (f"MMM(target={self.target!r}, channels={self.channels}{geo}, "
+                f"controls={self.controls}, fitted={self.idata is not None})")
+
+    # -- fitting -------------------------------------------------------------------------------
+    def prepare(self, df: pd.DataFrame) -> ModelData:
+        """Validate ``df`` and turn it into the model's arrays (no sampling)."""
+        clean = validate_frame(
+            df,
+            date=self.date,
+            target=self.target,
+            channels=self.channels,
+            geo=self.geo,
+            controls=self.controls,
+            min_weeks=max(MIN_WEEKS, self.media.max_lag + 1),
+        )
+        arrays = frame_to_arrays(
+            clean, date=self.date, target=self.target, channels=self.channels,
+            geo=self.geo, controls=self.controls,
+        )
+        return ModelData(
+            dates=arrays["dates"],
+            geos=list(arrays["geos"]),
+            channels=self.channels,
+            controls=self.controls,
+            spend=arrays["spend"],
+            target=arrays["target"],
+            control_values=arrays["controls"],
+        )
+
+    def build_model(self, data: ModelData | None = None):
+        """The PyMC model for ``data`` (default: the fitted data)."""
+        data = data or self._fitted_data()
+        return build_pymc_model(
+            data, self.media, seasonality=self.seasonality, trend=self.trend,
+            likelihood=self.likelihood, priors=self.model_priors,
+        )
+
+    def fit(
+        self,
+        df: pd.DataFrame,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        seed: int | None = 0,
+        sampler: str = "nutpie",
+        target_accept: float = 0.9,
+        progress: bool = True,
+        cores: int | None = None,
+    ) -> MMM:
+        """Validate ``df``, sample the posterior with NUTS, and return ``self``.
+
+        Parameters
+        ----------
+        df : the weekly table (see the class docstring); never modified.
+        draws, tune : kept and warm-up draws per chain.
+        chains : independent chains (r-hat needs at least 2).
+        seed : makes the posterior (and the posterior predictive) reproducible.
+        sampler : ``"nutpie"`` (default, fastest), ``"pymc"``, or ``"numpyro"``/``"blackjax"``
+            where installed.
+        target_accept : NUTS target acceptance; raise towards 0.95-0.99 after divergences.
+        progress : show a progress bar while sampling.
+        cores : parallel chains (default: all available cores, at most ``chains``).
+        """
+        if sampler not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}.")
+        data = self.prepare(df)
+        model = build_pymc_model(
+            data, self.media, seasonality=self.seasonality, trend=self.trend,
+            likelihood=self.likelihood, priors=self.model_priors,
+        )
+        posterior, sample_stats, seconds = _sample(
+            model, sampler=sampler, draws=draws, tune=tune, chains=chains, seed=seed,
+            target_accept=target_accept, progress=progress, cores=cores,
+        )
+        self.data_ = data
+        self.fit_info_ = {
+            "sampler": sampler, "draws": draws, "tune": tune, "chains": chains, "seed": seed,
+            "target_accept": target_accept, **seconds,
+        }
+        self.idata = self._assemble_idata(posterior, sample_stats, seed)
+        for message in convergence_warnings(self.diagnostics(), target_accept=target_accept):
+            warnings.warn(message, FitWarning, stacklevel=2)
+        return self
+
+    def _assemble_idata(self, posterior: xr.Dataset, sample_stats: xr.Dataset, seed):
+        import arviz as az
+
+        data = self.data_
+        posterior = posterior.assign_coords(date=data.dates) if "date" in posterior.dims else posterior
+        engine = self._engine(posterior)
+        rng = np.random.default_rng(None if seed is None else [int(seed), 1])
+        predictive = np.empty((engine.n_samples, data.n_geos, data.n_weeks))
+        spend = self.media.reorder(data.spend)
+        for sl in engine.chunks(data.n_geos * data.n_weeks * len(self.channels)):
+            mean = self._expected_target(engine, spend, data.dates, data.control_values, sl)
+            predictive[sl] = mean + engine.observation_noise(mean.shape, sl, rng)
+        geo_date = {"geo": data.geos, "date": data.dates}
+        pp = xr.Dataset({self.target: (("chain", "draw", "geo", "date"), engine.reshape(predictive))},
+                        coords={"chain": engine.chain_coord, "draw": engine.draw_coord, **geo_date})
+        observed = xr.Dataset({self.target: (("geo", "date"), data.target)}, coords=geo_date)
+        constant = xr.Dataset(
+            {
+                "spend": (("geo", "date", "channel"), data.spend),
+                "control_values": (("geo", "date", "control"), data.control_values),
+                "spend_scale": (("geo", "channel"), data.spend_scale),
+                "target_scale": (("geo",), data.target_scale),
+            },
+            coords={**geo_date, "channel": self.channels, "control": self.controls},
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return az.InferenceData(
+                posterior=posterior, sample_stats=sample_stats, posterior_predictive=pp,
+                observed_data=observed, constant_data=constant,
+            )
+
+    # -- reading -------------------------------------------------------------------------------
+    def _fitted_data(self) -> ModelData:
+        if self.data_ is None or self.idata is None:
+            raise NotFittedError("This MMM is not fitted yet: call model.fit(df) first.")
+        return self.data_
+
+    def _engine(self, posterior: xr.Dataset | None = None) -> PosteriorEngine:
+        data = self._fitted_data() if posterior is None else self.data_
+        posterior = self.idata.posterior if posterior is None else posterior
+        return PosteriorEngine(
+            posterior, data, self.media, seasonality=self.seasonality, trend=self.trend,
+            likelihood=self.likelihood,
+        )
+
+    def _expected_target(self, engine, spend, dates, controls, sl, history: int = 0):
+        """Expected target ``(s, G, T)`` for the weeks after the first ``history`` weeks."""
+        media = engine.media_contribution(spend, sl).sum(axis=-1)[:, :, history:]
+        base = engine.baseline_parts(dates, controls, sl)
+        return media + sum(base.values())
+
+    def _squeeze_geo(self, da: xr.DataArray) -> xr.DataArray:
+        """National models drop the placeholder geo dimension from what users see."""
+        if self.geo is None and "geo" in da.dims:
+            return da.squeeze("geo", drop=True)
+        return da
+
+    def diagnostics(self) -> pd.Series:
+        """Sampler health: ``divergences``, ``max_r_hat``, ``min_ess_bulk``, ``min_ess_tail``."""
+        self._fitted_data()
+        return summarize_diagnostics(self.idata)
+
+    def contributions(self) -> xr.DataArray:
+        """Each channel's additive term in the expected target, in target units.
+
+        Returns
+        -------
+        DataArray ``(chain, draw, date[, geo], channel)`` over the fitted weeks.
+        """
+        data = self._fitted_data()
+        engine = self._engine()
+        spend = self.media.reorder(data.spend)
+        G, T, C = spend.shape
+        out = np.empty((engine.n_samples, G, T, C))
+        for sl in engine.chunks(G * T * C):
+            out[sl] = engine.media_contribution(spend, sl)
+        da = xr.DataArray(
+            engine.reshape(out), dims=("chain", "draw", "geo", "date", "channel"),
+            coords={"chain": engine.chain_coord, "draw": engine.draw_coord, "geo": data.geos,
+                    "date": data.dates, "channel": self.media.order},
+            name="contribution", attrs={"units": f"{self.target} per week"},
+        )
+        da = da.transpose("chain", "draw", "date", "geo", "channel").sel(channel=self.channels)
+        return self._squeeze_geo(da)
+
+    def baseline(self) -> xr.DataArray:
+        """The non-media part of the expected target, by component, in target units.
+
+        Returns
+        -------
+        DataArray ``(chain, draw, date[, geo], component)``; components are ``intercept``,
+        ``trend``, ``seasonality`` (when in the model) and one per control (relative to the
+        control's mean level). Baseline plus channel contributions is the expected target.
+        """
+        data = self._fitted_data()
+        engine = self._engine()
+        parts: dict[str, list[np.ndarray]] = {}
+        for sl in engine.chunks(data.n_geos * data.n_weeks * (4 + len(self.controls))):
+            for name, arr in engine.baseline_parts(data.dates, data.control_values, sl).items():
+                parts.setdefault(name, []).append(arr)
+        names = list(parts)
+        stacked = np.stack([np.concatenate(parts[n]) for n in names], axis=-1)  # (S, G, T, K)
+        da = xr.DataArray(
+            engine.reshape(stacked), dims=("chain", "draw", "geo", "date", "component"),
+            coords={"chain": engine.chain_coord, "draw": engine.draw_coord, "geo": data.geos,
+                    "date": data.dates, "component": names},
+            name="baseline", attrs={"units": f"{self.target} per week"},
+        )
+        return self._squeeze_geo(da.transpose("chain", "draw", "date", "geo", "component"))
+
+    def roas_draws(self, marginal: bool = False, by_geo: bool = False) -> xr.DataArray:
+        """Posterior draws of (marginal) ROAS, ``(chain, draw[, geo], channel)``.
+
+        ROAS is counterfactual: expected target with the channel's actual spend minus with
+        that spend removed over the fitted weeks — carryover into the ``max_lag - 1`` weeks
+        after the period included — divided by the channel's spend (target units per currency
+        unit). Marginal ROAS is the extra target per extra unit of spend when every week's
+        spend of the channel is scaled up by 1%.
+        """
+        data = self._fitted_data()
+        engine = self._engine()
+        spend = with_tail(self.media.reorder(data.spend), self.media.max_lag - 1)
+        totals = engine.channel_totals(spend)  # (S, G, C) incremental vs zero spend
+        spent = self.media.reorder(data.spend).sum(axis=1)  # (G, C)
+        if marginal:
+            step = 0.01
+            totals = (engine.channel_totals(spend * (1 + step)) - totals)
+            spent = spent * step
+        if by_geo:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = np.where(spent > 0, totals / spent, np.nan)
+            dims = ("chain", "draw", "geo", "channel")
+            coords = {"geo": data.geos}
+        else:
+            values = totals.sum(axis=1) / spent.sum(axis=0)
+            dims, coords = ("chain", "draw", "channel"), {}
+        da = xr.DataArray(
+            engine.reshape(values), dims=dims,
+            coords={"chain": engine.chain_coord, "draw": engine.draw_coord,
+                    "channel": self.media.order, **coords},
+            name="marginal_roas" if marginal else "roas",
+            attrs={"units": f"{self.target} per unit of spend"},
+        )
+        return self._squeeze_geo(da.sel(channel=self.channels))
+
+    def roas(self, prob: float = 0.9, marginal: bool = False, by_geo: bool = False) -> pd.DataFrame:
+        """ROAS per channel with a ``prob`` credible interval.
+
+        Returns
+        -------
+        DataFrame indexed by channel (by ``(geo, channel)`` with ``by_geo=True``) with columns
+        ``mean, median, lower, upper``, in target units per unit of spend.
+        """
+        check_prob(prob)
+        da = self.roas_draws(marginal=marginal, by_geo=by_geo and self.geo is not None)
+        flat = da.stack(sample=("chain", "draw")).transpose("sample", ...)
+        stats = summarize(flat.values, prob)
+        if flat.ndim == 2:
+            frame = pd.DataFrame(stats, index=pd.Index(self.channels, name="channel"))
+        else:
+            index = pd.MultiIndex.from_product(
+                [flat["geo"].values, flat["channel"].values], names=["geo", "channel"])
+            frame = pd.DataFrame({k: v.ravel() for k, v in stats.items()}, index=index)
+        frame.attrs["units"] = da.attrs["units"]
+        frame.attrs["prob"] = prob
+        return frame
+
+    def predict(self, df: pd.DataFrame, include_noise: bool = True,
+                seed: int | None = None) -> xr.DataArray:
+        """Draws of the target for the weeks (and geos) in ``df``.
+
+        ``df`` holds the date, geo (for a panel), channel and control columns for the weeks to
+        predict; a target column is ignored. Spend of the fitted weeks before ``df``'s first
+        week carries over into it (adstock), so forecasts right after the fitted period start
+        from the right level. Weeks between the fitted period and ``df`` that neither covers
+        count as zero spend (a warning says so).
+
+        Returns
+        -------
+        DataArray ``(chain, draw, date[, geo])`` in target units; with
+        ``include_noise=False``, draws of the expected target instead of new observations.
+        """
+        data = self._fitted_data()
+        clean = validate_frame(
+            df, date=self.date, target=None, channels=self.channels, geo=self.geo,
+            controls=self.controls, min_weeks=1, require_spend=False,
+        )
+        arrays = frame_to_arrays(clean, date=self.date, target=None, channels=self.channels,
+                                 geo=self.geo, controls=self.controls)
+        geos = list(arrays["geos"])
+        unknown = [g for g in geos if g not in data.geos]
+        if unknown:
+            raise DataError(
+                f"column {self.geo!r} has geo {unknown[0]!r}, which the model was not fitted on "
+                f"(fitted geos: {data.geos[:10]}); predict only for fitted geos.")
+        geo_idx = [data.geos.index(g) for g in geos]
+        new_dates = arrays["dates"]
+        history = self.media.max_lag - 1
+        start = new_dates[0] - pd.Timedelta(weeks=history)
+        timeline = pd.date_range(start, new_dates[-1], freq="7D")
+        spend = np.zeros((len(geos), len(timeline), len(self.channels)))
+        fitted_pos = {d: i for i, d in enumerate(data.dates)}
+        new_pos = {d: i for i, d in enumerate(new_dates)}
+        gap = []
+        for t, d in enumerate(timeline):
+            if d in new_pos:
+                spend[:, t] = arrays["spend"][:, new_pos[d]]
+            elif d in fitted_pos:
+                spend[:, t] = data.spend[geo_idx, fitted_pos[d]]
+            elif d > data.dates[-1]:
+                gap.append(d)
+        if gap:
+            warnings.warn(
+                f"{len(gap)} week(s) between the fitted period and the first predicted week "
+                f"(from {gap[0].date()}) have no spend given; they count as zero spend. Include "
+                "them in df for their carryover.", FitWarning, stacklevel=2)
+        engine = self._engine()
+        sub = _subset_engine(engine, geo_idx)
+        rng = np.random.default_rng(seed)
+        spend_int = self.media.reorder(spend)
+        out = np.empty((engine.n_samples, len(geos), len(new_dates)))
+        for sl in engine.chunks(spend.size):
+            mean = self._expected_target(sub, spend_int, new_dates, arrays["controls"], sl,
+                                         history=history)
+            out[sl] = mean + (sub.observation_noise(mean.shape, sl, rng) if include_noise else 0)
+        da = xr.DataArray(
+            engine.reshape(out), dims=("chain", "draw", "geo", "date"),
+            coords={"chain": engine.chain_coord, "draw": engine.draw_coord, "geo": geos,
+                    "date": new_dates},
+            name=self.target, attrs={"units": self.target},
+        )
+        return self._squeeze_geo(da.transpose("chain", "draw", "date", "geo"))
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, path) -> None:
+        """Write the specification, the fitted data and the posterior to one netCDF file.
+
+        The file holds only arrays and JSON text (no pickle): loading never runs code from it.
+        """
+        from mmmkit.io import save_model
+
+        self._fitted_data()
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path) -> MMM:
+        """Rebuild a model saved with :meth:`save`, with identical configuration and draws."""
+        from mmmkit.io import load_model
+
+        return load_model(cls, path)
+
+
+class FitWarning(UserWarning):
+    """A fit or a prediction the analyst should look at before relying on it."""
+
+
+def _subset_engine(engine: PosteriorEngine, geo_idx: list[int]) -> PosteriorEngine:
+    """A view of ``engine`` restricted to some geos (for predicting a subset of them)."""
+    if geo_idx == list(range(engine.data.n_geos)):
+        return engine
+    import copy
+
+    sub = copy.copy(engine)
+    data = copy.copy(engine.data)
+    data.geos = [engine.data.geos[i] for i in geo_idx]
+    data.target_scale = engine.data.target_scale[geo_idx]
+    data.spend_scale = engine.data.spend_scale[geo_idx]
+    sub.data = data
+    sub.spend_scale = engine.spend_scale[geo_idx]
+    geo_params = {"channel_effect", "intercept", "trend", "channel_effect_z"}
+    sub.params = {k: (v[:, geo_idx] if k in geo_params else v) for k, v in engine.params.items()}
+    return sub
+
+
+def _sample(model, *, sampler, draws, tune, chains, seed, target_accept, progress, cores):
+    """Run NUTS; returns the posterior and sample_stats datasets and timings (seconds)."""
+    import time
+
+    import pymc as pm
+
+    cores = cores or min(chains, _available_cores())
+    t0 = time.perf_counter()
+    if sampler == "nutpie":
+        import nutpie
+
+        compiled = nutpie.compile_pymc_model(model)
+        t1 = time.perf_counter()
+        idata = nutpie.sample(
+            compiled, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed,
+            target_accept=target_accept, progress_bar=progress, save_warmup=False,
+        )
+    else:
+        t1 = t0
+        with model, warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            idata = pm.sample(
+                draws=draws, tune=tune, chains=chains, cores=cores, random_seed=seed,
+                target_accept=target_accept, progressbar=progress, nuts_sampler=sampler,
+                compute_convergence_checks=False,
+            )
+    t2 = time.perf_counter()
+    posterior = idata.posterior
+    keep = [v for v in posterior.data_vars if not v.endswith("__")]
+    stats = idata.sample_stats
+    return posterior[keep], stats, {"compile_seconds": t1 - t0, "sampling_seconds": t2 - t1}
+
+
+def _available_cores() -> int:
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+__all__ = ["MMM", "FitWarning", "NotFittedError", "NATIONAL", "OBSERVED"]

@@ -1,0 +1,162 @@
+"""Evaluate the fitted model on posterior draws with numpy, in target units.
+
+Every answer mmmkit gives — contributions, ROAS, predictions, scenarios — is the model's
+expected target under some spend plan, computed draw by draw. This module is that one
+computation, chunked over draws so that memory stays bounded on large panels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+import xarray as xr
+
+from mmmkit.design import ModelData, fourier_features
+from mmmkit.media import MediaBlock
+
+# Cap on elements of one (draws, geo, week, channel) block: ~256 MB of float64.
+_CHUNK_ELEMENTS = 32_000_000
+
+
+class PosteriorEngine:
+    """Posterior draws flattened to ``S = chains x draws`` and the model's functions of them.
+
+    Parameters
+    ----------
+    posterior : the ``posterior`` group of the fit.
+    data : the fitted :class:`ModelData`.
+    media : the model's :class:`MediaBlock`.
+    seasonality, trend, likelihood : the model's options.
+    """
+
+    def __init__(
+        self,
+        posterior: xr.Dataset,
+        data: ModelData,
+        media: MediaBlock,
+        *,
+        seasonality: int,
+        trend: bool,
+        likelihood: str,
+    ) -> None:
+        self.data = data
+        self.media = media
+        self.seasonality = seasonality
+        self.trend = trend
+        self.likelihood = likelihood
+        self.n_chains = posterior.sizes["chain"]
+        self.n_draws = posterior.sizes["draw"]
+        self.chain_coord = posterior["chain"].values
+        self.draw_coord = posterior["draw"].values
+        self.params: dict[str, np.ndarray] = {}
+        for name, var in posterior.data_vars.items():
+            values = np.asarray(var.values, dtype=float)
+            self.params[name] = values.reshape(self.n_samples, *values.shape[2:])
+        # channel_effect is stored with dims (geo, channel) in internal channel order
+        self.spend_scale = media.reorder(data.spend_scale)  # (G, C) internal order
+
+    @property
+    def n_samples(self) -> int:
+        return self.n_chains * self.n_draws
+
+    def chunks(self, per_draw_elements: int) -> Iterator[slice]:
+        """Slices of draws whose blocks hold at most ~``_CHUNK_ELEMENTS`` numbers."""
+        size = max(1, _CHUNK_ELEMENTS // max(per_draw_elements, 1))
+        for start in range(0, self.n_samples, size):
+            yield slice(start, min(start + size, self.n_samples))
+
+    def take(self, sl: slice) -> dict[str, np.ndarray]:
+        return {k: v[sl] for k, v in self.params.items()}
+
+    # -- pieces of the expected target ------------------------------------------------------------
+    def media_contribution(self, spend: np.ndarray, sl: slice) -> np.ndarray:
+        """Each channel's expected contribution, ``(s, G, T', C)`` in target units.
+
+        ``spend`` is raw spend ``(G, T', C)`` in *internal* channel order; weeks before its
+        first week count as zero spend, so callers prepend history to carry it in.
+        """
+        params = self.take(sl)
+        saturated = self.media.evaluate(params, spend / self.spend_scale[:, None, :])
+        effect = params["channel_effect"]  # (s, G, C)
+        return saturated * (effect * self.data.target_scale[None, :, None])[:, :, None, :]
+
+    def baseline_parts(
+        self, dates, controls: np.ndarray | None, sl: slice
+    ) -> dict[str, np.ndarray]:
+        """Baseline components ``{name: (s, G, T')}`` in target units for the given weeks.
+
+        Names: ``intercept``, ``trend``, ``seasonality`` and one per control.
+        ``controls`` is raw ``(G, T', K)`` (ignored when the model has none).
+        """
+        params = self.take(sl)
+        scale = self.data.target_scale[None, :, None]
+        n_weeks = len(dates)
+        out = {"intercept": np.repeat(params["intercept"][:, :, None], n_weeks, axis=2) * scale}
+        if self.trend:
+            time = self.data.trend(dates)
+            out["trend"] = params["trend"][:, :, None] * time[None, None, :] * scale
+        if self.seasonality > 0:
+            season = fourier_features(dates, self.seasonality) @ params["seasonality"].T  # (T, s)
+            out["seasonality"] = season.T[:, None, :] * scale
+        if self.data.controls:
+            scaled = self.data.scaled_controls(controls)  # (G, T', K)
+            coef = params["control_coef"]  # (s, K)
+            for k, name in enumerate(self.data.controls):
+                out[name] = coef[:, k, None, None] * scaled[None, :, :, k] * scale
+        return out
+
+    def observation_noise(self, shape: tuple[int, ...], sl: slice, rng) -> np.ndarray:
+        """Draws of the observation noise ``(s, G, T')`` in target units."""
+        sigma = self.params["sigma"][sl][:, None, None] * self.data.target_scale[None, :, None]
+        if self.likelihood == "studentt":
+            nu = self.params["nu"][sl][:, None, None]
+            return sigma * rng.standard_t(np.broadcast_to(nu, shape))
+        return sigma * rng.standard_normal(shape)
+
+    # -- assembled answers --------------------------------------------------------------------
+    def reshape(self, flat: np.ndarray) -> np.ndarray:
+        """``(S, ...)`` back to ``(chain, draw, ...)``."""
+        return flat.reshape(self.n_chains, self.n_draws, *flat.shape[1:])
+
+    def channel_totals(
+        self, spend: np.ndarray, weeks: slice | None = None
+    ) -> np.ndarray:
+        """Summed media contribution per draw, geo and channel, ``(S, G, C)`` target units.
+
+        ``spend`` ``(G, T', C)`` internal order; ``weeks`` restricts the sum over time.
+        """
+        G, T, C = spend.shape
+        out = np.empty((self.n_samples, G, C))
+        for sl in self.chunks(G * T * C):
+            contrib = self.media_contribution(spend, sl)
+            if weeks is not None:
+                contrib = contrib[:, :, weeks, :]
+            out[sl] = contrib.sum(axis=2)
+        return out
+
+
+def with_tail(spend: np.ndarray, n_weeks: int) -> np.ndarray:
+    """``spend`` ``(G, T, C)`` followed by ``n_weeks`` weeks of zero spend (carryover tail)."""
+    pad = np.zeros((spend.shape[0], n_weeks, spend.shape[2]))
+    return np.concatenate([spend, pad], axis=1)
+
+
+def summarize(draws: np.ndarray, prob: float) -> dict[str, np.ndarray]:
+    """Mean, median and equal-tailed ``prob`` interval over the first axis."""
+    lo, hi = (1 - prob) / 2, 1 - (1 - prob) / 2
+    return {
+        "mean": draws.mean(axis=0),
+        "median": np.median(draws, axis=0),
+        "lower": np.quantile(draws, lo, axis=0),
+        "upper": np.quantile(draws, hi, axis=0),
+    }
+
+
+def check_prob(prob: float) -> None:
+    if not 0 < prob < 1:
+        raise ValueError(f"prob must be between 0 and 1 (e.g. 0.9 for a 90% interval), got {prob}.")
+
+
+def as_mapping(obj) -> Mapping:
+    return obj if isinstance(obj, Mapping) else {}
