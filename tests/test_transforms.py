@@ -177,16 +177,16 @@ def saturation_fn(case: str, mode: str) -> Callable:
     return _COMPILED[key]
 
 
-def saturation_grad_fn(case: str) -> Callable:
+def saturation_grad_fn(case: str, mode: str) -> Callable:
     """f(x, *vector params) -> d sum(curve(x)) / d param, one array per parameter."""
-    key = ("saturation_grad", case)
+    key = ("saturation_grad", case, mode)
     if key not in _COMPILED:
         s = SATURATION_CASES[case].make()
         x = pt.matrix("x", dtype="float64")
         vec = {n: pt.vector(n, dtype="float64") for n in s.param_names}
         total = s.apply(x, **vec).sum()
         grads = pytensor.grad(total, list(vec.values()))
-        _COMPILED[key] = pytensor.function([x, *vec.values()], grads, mode=OPTIMISED)
+        _COMPILED[key] = pytensor.function([x, *vec.values()], grads, mode=MODES[mode])
     return _COMPILED[key]
 
 
@@ -225,10 +225,10 @@ def test_adstock_numpy_matches_pytensor(case_name, data):
 
 
 @pytest.mark.parametrize("case_name", list(ADSTOCK_CASES))
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(data=st.data())
 def test_adstock_numpy_matches_optimised_pytensor(case_name, data):
-    _check_adstock_agreement(data, case_name, "optimised", st.sampled_from([1, 2, 13]))
+    _check_adstock_agreement(data, case_name, "optimised", st.sampled_from([1, 13]))
 
 
 @pytest.mark.parametrize("mode", list(MODES))
@@ -418,27 +418,32 @@ def test_delayed_weights_peak_at_theta(data):
         assert w[theta - d] == pytest.approx(w[theta + d], rel=1e-12)
 
 
+@pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("case_name", list(ADSTOCK_CASES))
-def test_adstock_gradients_finite(case_name):
-    """Gradients of adstocked spend w.r.t. the kernel parameters are finite (NUTS needs them)."""
+def test_adstock_gradients_finite_and_correct(case_name, mode):
+    """Gradients w.r.t. the kernel parameters are finite (NUTS needs them) and correct."""
     rng = np.random.default_rng(0)
+    spend_ = rng.gamma(1.0, 1.0, size=(10, 3)) * (rng.random((10, 3)) > 0.3)
     for max_lag in (1, 6):
         a = ADSTOCK_CASES[case_name].make(max_lag)
         vec = {n: pt.vector(n, dtype="float64") for n in a.param_names}
         x = pt.matrix("x", dtype="float64")
-        grads = pytensor.grad(
-            a.apply(x, **vec).sum(), list(vec.values()), disconnected_inputs="ignore"
-        )
-        f = pytensor.function([x, *vec.values()], grads, mode=AS_WRITTEN, on_unused_input="ignore")
-        spend_ = rng.gamma(1.0, 1.0, size=(10, 3)) * (rng.random((10, 3)) > 0.3)
+        total = a.apply(x, **vec).sum()
+        grads = pytensor.grad(total, list(vec.values()), disconnected_inputs="ignore")
+        f = pytensor.function([x, *vec.values()], grads, mode=MODES[mode], on_unused_input="ignore")
         values = {
             "alpha": [0.01, 0.5, 0.99],
             "theta": [0.0, 0.5, max_lag - 1.0],
             "lam": [0.5, 2.0, 10.0],
             "k": [0.3, 1.0, 5.0],
         }
-        for g in f(spend_, *(np.array(values[n]) for n in a.param_names)):
-            assert np.all(np.isfinite(g)), (case_name, max_lag, g)
+        params = {n: np.array(values[n]) for n in a.param_names}
+        for name, g in zip(params, f(spend_, *params.values()), strict=True):
+            assert np.all(np.isfinite(g)), (case_name, max_lag, name, g)
+            h = 1e-6 * np.maximum(1.0, np.abs(params[name]))
+            up = a.apply(spend_, **{**params, name: params[name] + h}).sum(axis=0)
+            down = a.apply(spend_, **{**params, name: params[name] - h}).sum(axis=0)
+            np.testing.assert_allclose(g, (up - down) / (2 * h), rtol=1e-5, atol=1e-6)
 
 
 # =================================================================================================
@@ -460,8 +465,9 @@ def draw_saturation(data, case_name: str, n: int | None = None):
 @given(data=st.data())
 def test_saturation_zero_at_zero(case_name, data):
     s, params = draw_saturation(data, case_name)
-    assert s.apply(0.0, **params) == 0.0
-    assert np.all(s.apply(np.zeros((4, 3)), **params) == 0.0)
+    with np.errstate(divide="raise", invalid="raise", over="raise"):  # no log(0) on the way
+        assert s.apply(0.0, **params) == 0.0
+        assert np.all(s.apply(np.zeros((4, 3)), **params) == 0.0)
     # and in PyTensor, as written and rewritten
     for mode in MODES:
         y3, y1 = saturation_fn(case_name, mode)(
@@ -533,7 +539,9 @@ def test_saturation_gradients_finite_and_correct(case_name, data):
     s, params = draw_saturation(data, case_name, n=C)
     x = data.draw(spend((data.draw(st.integers(1, 8)), C), hi=20.0))
     x[0] = 0.0  # always some zero spend
-    grads = saturation_grad_fn(case_name)(x, *params.values())
+    # both graphs: the rewrites can hide a NaN gradient that the graph as written has
+    mode = data.draw(st.sampled_from(list(MODES)), label="mode")
+    grads = saturation_grad_fn(case_name, mode)(x, *params.values())
     for name, g in zip(params, grads, strict=True):
         assert np.all(np.isfinite(g)), (name, g)
         # central finite differences of the numpy curve, channel by channel

@@ -1,26 +1,44 @@
-"""mmmkit: Bayesian media mix modeling on PyMC."""
+"""mmmkit: Bayesian media mix modeling on PyMC.
 
-from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock
-from mmmkit.errors import DataError
-from mmmkit.priors import Prior
-from mmmkit.saturation import (
+Build an :class:`MMM`, ``fit`` it on a weekly table, read contributions and ROAS with credible
+intervals, and ask what-if questions in :mod:`mmmkit.scenarios`.
+"""
+
+import warnings as _warnings
+
+# ArviZ 0.23 announces its 1.0 migration on import; it is noise for mmmkit's users.
+_warnings.filterwarnings("ignore", category=FutureWarning, module="arviz")
+_warnings.filterwarnings("ignore", message=".*ArviZ.*", category=FutureWarning)
+
+from mmmkit import simulate  # noqa: E402
+from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock  # noqa: E402
+from mmmkit.errors import DataError  # noqa: E402
+from mmmkit.model import MMM, FitWarning, NotFittedError  # noqa: E402
+from mmmkit.priors import Prior  # noqa: E402
+from mmmkit.saturation import (  # noqa: E402
     HillSaturation,
     LogisticSaturation,
     MichaelisMentenSaturation,
     Saturation,
 )
+from mmmkit.validation import validate_frame  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MMM",
     "Adstock",
     "DataError",
     "DelayedAdstock",
+    "FitWarning",
     "GeometricAdstock",
     "HillSaturation",
     "LogisticSaturation",
     "MichaelisMentenSaturation",
+    "NotFittedError",
     "Prior",
     "Saturation",
     "WeibullAdstock",
+    "simulate",
+    "validate_frame",
 ]

@@ -5,13 +5,17 @@ geo-channel's typical active week), for geo ``g``, week ``t``, channel ``c``::
 
     y[g, t] ~ Normal(mu[g, t], sigma)            (or StudentT(nu, mu, sigma))
     mu[g, t] = intercept[g] + trend[g] * time[t] + season[t] + controls[g, t] @ control
-               + sum_c channel_effect[g, c] * saturation_c(adstock_c(spend[g, t, c]))
+               + sum_c channel_effect[g, c] * response_c(spend[g, t, c])
+    response_c(x) = saturation_c(adstock_c(x)) / saturation_c(1)
     log channel_effect[g, c] = channel_effect_mu[c] + channel_effect_sigma[c] * z[g, c]
 
-* ``channel_effect`` is positive (media never hurts) and is the channel's weekly effect at full
-  saturation as a share of the geo's mean target. Across geos it is partially pooled on the log
-  scale, non-centred (``z ~ Normal(0, 1)``), which samples well when geos carry little
-  information each. With one geo the pooling terms vanish: same graph, no second code path.
+* ``channel_effect`` is positive (media never hurts): the channel's weekly contribution, as a
+  share of the geo's mean target, when it spends a typical active week's amount (scaled spend
+  1) week after week. Anchoring the effect there, rather than at full saturation, decouples it
+  from the curve's shape, which the data identify far less well. Across geos it is partially
+  pooled on the log scale, non-centred (``z ~ Normal(0, 1)``), which samples well when geos
+  carry little information each. With one geo the pooling terms vanish: same graph, no
+  second code path.
 * Adstock and saturation shapes are shared by all geos of a channel: a geo rarely has enough
   data to learn a curve on its own.
 * ``time`` runs from -0.5 (first fitted week) to +0.5 (last), so ``intercept`` is the level
@@ -35,10 +39,13 @@ DEFAULT_PRIORS: dict[str, Prior] = {
     # baseline level (mid-period, at zero media) as a share of the geo's mean target: media
     # typically drives 10-40% of a KPI, so the baseline is centred at 75%; the data move it.
     "intercept": Prior("Normal", mu=0.75, sigma=0.25),
+    # the mean level of the scaled target (about 1 by construction); only a weak guard, since
+    # the intercept's prior above is what carries the belief about the baseline
+    "level": Prior("Normal", mu=1.0, sigma=2.0),
     "trend": Prior("Normal", mu=0.0, sigma=0.5),
     "seasonality": Prior("Normal", mu=0.0, sigma=0.25),
     "control_coef": Prior("Normal", mu=0.0, sigma=0.25),
-    # median effect at saturation: 10% of the geo's mean target; 95% between 1.4% and 70%
+    # a typical active week adds a median 10% of the geo's mean target; 95%: 1.4% to 70%
     "channel_effect_mu": Prior("Normal", mu=float(np.log(0.1)), sigma=1.0),
     "channel_effect_sigma": Prior("HalfNormal", sigma=0.3),
     "sigma": Prior("HalfNormal", sigma=0.5),
@@ -75,15 +82,24 @@ def build_pymc_model(
 
         effect_mu = priors["channel_effect_mu"].create("channel_effect_mu", dims="channel")
         if n_geos > 1:
-            effect_sd = priors["channel_effect_sigma"].create("channel_effect_sigma", dims="channel")
+            effect_sd = priors["channel_effect_sigma"].create(
+                "channel_effect_sigma", dims="channel")
             z = pm.Normal("channel_effect_z", 0.0, 1.0, dims=("geo", "channel"))
             log_effect = effect_mu[None, :] + effect_sd[None, :] * z
         else:
             log_effect = pt.shape_padleft(effect_mu)
         effect = pm.Deterministic("channel_effect", pt.exp(log_effect), dims=("geo", "channel"))
 
-        intercept = priors["intercept"].create("intercept", dims="geo")
-        mu = intercept[:, None] + pt.sum(saturated * effect[:, None, :], axis=-1)
+        # Centred media (as one centres predictors in a regression): NUTS moves each geo's mean
+        # level, which the data fix tightly, and the intercept is derived. Otherwise every geo's
+        # intercept trades off against the common media level along one long ridge.
+        media = pt.sum(saturated * effect[:, None, :], axis=-1)  # (G, T)
+        level = priors["level"].create("level", dims="geo")
+        media_mean = pt.mean(media, axis=1)
+        intercept = pm.Deterministic("intercept", level - media_mean, dims="geo")
+        # the intercept's own prior, exactly: (level, ...) -> (intercept, ...) is a shift
+        pm.Potential("intercept_prior", pt.sum(priors["intercept"].logp(intercept)))
+        mu = level[:, None] + (media - media_mean[:, None])
         if trend:
             time = pm.Data("time", data.trend(), dims="date")
             slope = priors["trend"].create("trend", dims="geo")
@@ -113,7 +129,8 @@ def build_pymc_model(
 def free_variable_names(n_geos: int, media: MediaBlock, *, seasonality: int, trend: bool,
                         n_controls: int, likelihood: str) -> list[str]:
     """Names of the posterior variables the numpy evaluation needs (and diagnostics check)."""
-    names = ["channel_effect_mu", "channel_effect", "intercept", "sigma", *media.variable_names()]
+    names = ["channel_effect_mu", "channel_effect", "level", "intercept", "sigma",
+             *media.variable_names()]
     if n_geos > 1:
         names += ["channel_effect_sigma", "channel_effect_z"]
     if trend:

@@ -48,7 +48,7 @@ def load_model(cls, path):
         warnings.simplefilter("ignore")
         idata = az.from_netcdf(str(path), engine="h5netcdf")
         idata.load()
-    raw = idata.posterior.attrs.get("mmmkit")
+    raw = idata.posterior.attrs.get("mmmkit") if "posterior" in idata.groups() else None
     if raw is None:
         raise ValueError(f"{path} is not an mmmkit model file (no mmmkit metadata).")
     meta = json.loads(raw)

@@ -79,7 +79,8 @@ class MediaBlock:
                 members.append([ch])
         single = len(keys) == 1
         self.groups = [
-            ChannelGroup(a, s, m, i, single) for i, ((a, s), m) in enumerate(zip(keys, members, strict=True))
+            ChannelGroup(a, s, m, i, single)
+            for i, ((a, s), m) in enumerate(zip(keys, members, strict=True))
         ]
         self.order = [ch for g in self.groups for ch in g.channels]
         self.max_lag = max(g.adstock.max_lag for g in self.groups)
@@ -109,7 +110,13 @@ class MediaBlock:
         return {g.dim: g.channels for g in self.groups}
 
     def build(self, scaled_spend: np.ndarray, data_name: str = "spend_lags"):
-        """Saturated media ``(G, T, C)`` (internal channel order) as a PyTensor expression.
+        """Media response ``(G, T, C)`` (internal channel order) as a PyTensor expression.
+
+        Each channel's curve is divided by its value at a typical week's spend (scaled spend
+        1), so the model's effect parameter is the weekly contribution of a typical active
+        week. That quantity is what the data pin down most directly; the effect at full
+        saturation (a far extrapolation) would be strongly correlated with the curve's shape
+        and slow NUTS down.
 
         ``scaled_spend`` ``(G, T, C)`` is data, so each group's lagged copies are precomputed
         once (``(L, G, T, C_g)``) and registered as ``pm.Data``; adstock is then one weighted
@@ -128,7 +135,7 @@ class MediaBlock:
                    for p in g.saturation.param_names}
             w = g.adstock.weights(**ad)  # (C_g, L)
             adstocked = pt.sum(lags * w.T[:, None, None, :], axis=0)  # (G, T, C_g)
-            parts.append(g.saturation.apply(adstocked, **sat))
+            parts.append(g.saturation.apply(adstocked, **sat) / g.saturation.apply(1.0, **sat))
         return parts[0] if len(parts) == 1 else pt.concatenate(parts, axis=-1)
 
     # -- numpy on posterior draws ------------------------------------------------------------------
@@ -143,7 +150,7 @@ class MediaBlock:
 
         Returns
         -------
-        ``(S, G, T, C)`` saturation outputs in ``[0, 1)``.
+        ``(S, G, T, C)`` response relative to a typical week's (``1`` at scaled spend 1).
         """
         parts = []
         for g, sl in zip(self.groups, self.slices(), strict=True):
@@ -153,7 +160,7 @@ class MediaBlock:
             lags = lag_stack(scaled_spend[..., sl], g.adstock.max_lag)  # (L, G, T, C_g)
             adstocked = np.einsum("lgtc,scl->sgtc", lags, w, optimize=True)
             sat = {p: v[:, None, None, :] for p, v in sat.items()}
-            parts.append(g.saturation.apply(adstocked, **sat))
+            parts.append(g.saturation.apply(adstocked, **sat) / g.saturation.apply(1.0, **sat))
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
 
     def variable_names(self) -> list[str]:

@@ -173,6 +173,7 @@ class MMM:
         target_accept: float = 0.9,
         progress: bool = True,
         cores: int | None = None,
+        low_rank: bool = True,
     ) -> MMM:
         """Validate ``df``, sample the posterior with NUTS, and return ``self``.
 
@@ -187,6 +188,9 @@ class MMM:
         target_accept : NUTS target acceptance; raise towards 0.95-0.99 after divergences.
         progress : show a progress bar while sampling.
         cores : parallel chains (default: all available cores, at most ``chains``).
+        low_rank : nutpie only: adapt a low-rank mass matrix, which follows the remaining
+            correlations (effect size against curve shape) and about doubles the effective
+            draws per second on panels.
         """
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}.")
@@ -197,7 +201,7 @@ class MMM:
         )
         posterior, sample_stats, seconds = _sample(
             model, sampler=sampler, draws=draws, tune=tune, chains=chains, seed=seed,
-            target_accept=target_accept, progress=progress, cores=cores,
+            target_accept=target_accept, progress=progress, cores=cores, low_rank=low_rank,
         )
         self.data_ = data
         self.fit_info_ = {
@@ -213,7 +217,6 @@ class MMM:
         import arviz as az
 
         data = self.data_
-        posterior = posterior.assign_coords(date=data.dates) if "date" in posterior.dims else posterior
         engine = self._engine(posterior)
         rng = np.random.default_rng(None if seed is None else [int(seed), 1])
         predictive = np.empty((engine.n_samples, data.n_geos, data.n_weeks))
@@ -222,8 +225,9 @@ class MMM:
             mean = self._expected_target(engine, spend, data.dates, data.control_values, sl)
             predictive[sl] = mean + engine.observation_noise(mean.shape, sl, rng)
         geo_date = {"geo": data.geos, "date": data.dates}
-        pp = xr.Dataset({self.target: (("chain", "draw", "geo", "date"), engine.reshape(predictive))},
-                        coords={"chain": engine.chain_coord, "draw": engine.draw_coord, **geo_date})
+        pp = xr.Dataset(
+            {self.target: (("chain", "draw", "geo", "date"), engine.reshape(predictive))},
+            coords={"chain": engine.chain_coord, "draw": engine.draw_coord, **geo_date})
         observed = xr.Dataset({self.target: (("geo", "date"), data.target)}, coords=geo_date)
         constant = xr.Dataset(
             {
@@ -484,7 +488,8 @@ def _subset_engine(engine: PosteriorEngine, geo_idx: list[int]) -> PosteriorEngi
     return sub
 
 
-def _sample(model, *, sampler, draws, tune, chains, seed, target_accept, progress, cores):
+def _sample(model, *, sampler, draws, tune, chains, seed, target_accept, progress, cores,
+            low_rank=False):
     """Run NUTS; returns the posterior and sample_stats datasets and timings (seconds)."""
     import time
 
@@ -500,6 +505,7 @@ def _sample(model, *, sampler, draws, tune, chains, seed, target_accept, progres
         idata = nutpie.sample(
             compiled, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed,
             target_accept=target_accept, progress_bar=progress, save_warmup=False,
+            low_rank_modified_mass_matrix=low_rank,
         )
     else:
         t1 = t0
@@ -526,4 +532,4 @@ def _available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-__all__ = ["MMM", "FitWarning", "NotFittedError", "NATIONAL", "OBSERVED"]
+__all__ = ["MMM", "NATIONAL", "OBSERVED", "FitWarning", "NotFittedError"]

@@ -80,6 +80,14 @@ class Prior:
                   for k, v in self.params.items()}
         return cls(name, dims=dims, **params, **kwargs)
 
+    def logp(self, value):
+        """Elementwise log-density at ``value`` (a PyTensor expression), for potentials."""
+        import pymc as pm
+
+        params = {k: np.asarray(v, dtype=float) if isinstance(v, list) else v
+                  for k, v in self.params.items()}
+        return pm.logp(getattr(pm, self.dist).dist(**params), value)
+
     # --- numpy ----------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         """Draw ``size`` samples with numpy (prior predictive checks, simulation)."""

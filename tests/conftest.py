@@ -1,0 +1,41 @@
+"""Shared fitted models: fitting is the expensive step, so each is fitted once per session."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import mmmkit as mk
+from mmmkit.simulate import scenario
+
+# Small but real fits for the API tests (the recovery tests fit at default settings).
+FAST_FIT = dict(draws=300, tune=300, chains=2, seed=3, progress=False)
+
+
+@pytest.fixture(scope="session")
+def national_sim():
+    return scenario("national-small", seed=0)
+
+
+@pytest.fixture(scope="session")
+def national_fit(national_sim):
+    model = mk.MMM(**national_sim.model_kwargs())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mk.FitWarning)
+        model.fit(national_sim.data, **FAST_FIT)
+    return model
+
+
+@pytest.fixture(scope="session")
+def panel_sim():
+    return mk.simulate.simulate(n_geos=3, n_weeks=60, n_channels=2, seed=5)
+
+
+@pytest.fixture(scope="session")
+def panel_fit(panel_sim):
+    model = mk.MMM(**panel_sim.model_kwargs(), adstock=mk.GeometricAdstock(max_lag=4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mk.FitWarning)
+        model.fit(panel_sim.data, **FAST_FIT)
+    return model

@@ -1,0 +1,263 @@
+"""The MMM estimator: configuration, fitted state, reading methods, persistence."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytensor
+import pytest
+import xarray as xr
+
+import mmmkit as mk
+from conftest import FAST_FIT
+from mmmkit.diagnostics import convergence_warnings
+from mmmkit.graph import OBSERVED
+from mmmkit.posterior import PosteriorEngine
+
+
+# -- configuration (no sampling) -------------------------------------------------------------
+def test_constructor_only_stores_configuration(national_sim):
+    model = mk.MMM(**national_sim.model_kwargs())
+    assert model.idata is None and model.data_ is None
+    with pytest.raises(mk.NotFittedError, match="fit"):
+        model.roas()
+
+
+def test_every_prior_is_visible_and_overridable(national_sim):
+    model = mk.MMM(**national_sim.model_kwargs(),
+                   priors={"sigma": mk.Prior("HalfNormal", sigma=0.1)})
+    assert model.priors["sigma"] == mk.Prior("HalfNormal", sigma=0.1)
+    for name in ("intercept", "channel_effect_mu", "adstock_alpha",
+                 "saturation_half_saturation", "saturation_slope"):
+        assert name in model.priors
+    with pytest.raises(ValueError, match="no parameter 'sigmaa'"):
+        mk.MMM(**national_sim.model_kwargs(), priors={"sigmaa": mk.Prior("HalfNormal")})
+    pm_model = model.build_model(model.prepare(national_sim.data))
+    assert pm_model["sigma"].owner.inputs[-1].eval() == pytest.approx(0.1)
+
+
+def test_bad_options_raise():
+    with pytest.raises(ValueError, match="likelihood"):
+        mk.MMM("date", "y", ["a"], likelihood="poisson")
+    with pytest.raises(ValueError, match="seasonality"):
+        mk.MMM("date", "y", ["a"], seasonality=-1)
+    with pytest.raises(ValueError, match="every channel"):
+        mk.MMM("date", "y", ["a", "b"], adstock={"a": mk.GeometricAdstock()})
+
+
+def _mean_at_draws(model, data, draws: dict) -> np.ndarray:
+    """The PyMC graph's expected (scaled) target with its random variables set to ``draws``."""
+    pm_model = model.build_model(data)
+    obs = pm_model[OBSERVED]
+    # the RV's inputs are (rng, size, *params): Normal(mu, sigma), StudentT(nu, mu, sigma)
+    mu = obs.owner.inputs[3 if model.likelihood == "studentt" else 2]
+    replace = {pm_model[name]: pytensor.tensor.constant(value) for name, value in draws.items()
+               if name in pm_model.named_vars and pm_model[name] in pm_model.free_RVs}
+    return pytensor.graph.clone_replace(mu, replace).eval()
+
+
+@pytest.mark.parametrize("likelihood", ["normal", "studentt"])
+def test_numpy_engine_reproduces_the_pymc_graph(national_sim, likelihood):
+    """Contributions, ROAS and predictions are numpy; they must equal the sampled model."""
+    adstock = {"tv": mk.WeibullAdstock(max_lag=6, kind="pdf"),
+               "search": mk.GeometricAdstock(max_lag=4), "social": mk.DelayedAdstock(max_lag=5)}
+    saturation = {"tv": mk.HillSaturation(), "search": mk.LogisticSaturation(),
+                  "social": mk.MichaelisMentenSaturation()}
+    model = mk.MMM(**national_sim.model_kwargs(), adstock=adstock, saturation=saturation,
+                   likelihood=likelihood)
+    data = model.prepare(national_sim.data)
+    pm_model = model.build_model(data)
+    import pymc as pm
+
+    with pm_model, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the intercept prior is a Potential
+        prior = pm.sample_prior_predictive(draws=3, random_seed=1).prior
+    engine = PosteriorEngine(prior, data, model.media, seasonality=model.seasonality,
+                             trend=model.trend, likelihood=likelihood)
+    spend = model.media.reorder(data.spend)
+    for s in range(3):
+        sl = slice(s, s + 1)
+        ours = model._expected_target(engine, spend, data.dates, data.control_values, sl)[0]
+        point = {name: engine.params[name][s] for name in engine.params}
+        theirs = _mean_at_draws(model, data, point) * data.target_scale[:, None]
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+# -- fitted model ------------------------------------------------------------------------------
+def test_fit_returns_self_and_keeps_the_callers_frame(national_sim):
+    frame = national_sim.data.copy(deep=True)
+    before = frame.copy(deep=True)
+    model = mk.MMM(**national_sim.model_kwargs())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mk.FitWarning)
+        out = model.fit(frame, draws=20, tune=20, chains=1, seed=0, progress=False)
+    assert out is model
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_same_seed_gives_the_same_draws(national_sim, national_fit):
+    again = mk.MMM(**national_sim.model_kwargs())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mk.FitWarning)
+        again.fit(national_sim.data, **FAST_FIT)
+    # values and coordinates equal bit for bit (only the creation timestamp differs)
+    xr.testing.assert_equal(again.idata.posterior, national_fit.idata.posterior)
+    xr.testing.assert_equal(again.idata.posterior_predictive,
+                            national_fit.idata.posterior_predictive)
+
+
+def test_idata_groups(national_fit):
+    groups = set(national_fit.idata.groups())
+    assert {"posterior", "posterior_predictive", "observed_data", "constant_data",
+            "sample_stats"} <= groups
+    pp = national_fit.idata.posterior_predictive["sales"]
+    assert pp.dims == ("chain", "draw", "geo", "date")
+
+
+def test_diagnostics(national_fit):
+    diag = national_fit.diagnostics()
+    assert list(diag.index[:4]) == ["divergences", "max_r_hat", "min_ess_bulk", "min_ess_tail"]
+    assert diag["divergences"] >= 0 and diag["max_r_hat"] > 0.99 and diag["min_ess_bulk"] > 10
+
+
+def test_contributions_shape_units_and_decomposition(national_fit, national_sim):
+    contrib = national_fit.contributions()
+    assert contrib.dims == ("chain", "draw", "date", "channel")
+    assert list(contrib.channel.values) == national_sim.channels
+    assert (contrib >= 0).all()
+    base = national_fit.baseline()
+    assert set(base.component.values) == {"intercept", "trend", "seasonality", "control_1"}
+    # baseline + media = expected target; its mean over draws tracks the observed sales
+    total = (contrib.sum("channel") + base.sum("component")).mean(("chain", "draw"))
+    observed = national_sim.data["sales"].to_numpy()
+    assert np.corrcoef(total.values, observed)[0, 1] > 0.9
+    assert abs(total.values.mean() / observed.mean() - 1) < 0.02
+
+
+def test_roas_counts_carryover_after_the_period(national_fit):
+    draws = national_fit.roas_draws()
+    contrib = national_fit.contributions().sum("date")
+    spend = national_fit.data_.spend[0].sum(axis=0)
+    ratio = contrib / xr.DataArray(spend, dims="channel", coords={"channel": contrib.channel})
+    assert (draws >= ratio - 1e-12).all()
+    table = national_fit.roas(prob=0.9)
+    assert list(table.columns) == ["mean", "median", "lower", "upper"]
+    assert (table["lower"] <= table["median"]).all() and (table["median"] <= table["upper"]).all()
+    assert table.attrs["units"] == "sales per unit of spend"
+    wide = national_fit.roas(prob=0.99)
+    assert (wide["lower"] <= table["lower"]).all() and (wide["upper"] >= table["upper"]).all()
+
+
+def test_marginal_roas(national_fit):
+    marginal = national_fit.roas(marginal=True)
+    assert np.isfinite(marginal.values).all() and (marginal["lower"] >= 0).all()
+    # marginal ROAS is a finite difference of the same response the ROAS uses
+    engine = national_fit._engine()
+    data = national_fit.data_
+    from mmmkit.posterior import with_tail
+
+    spend = with_tail(national_fit.media.reorder(data.spend), national_fit.media.max_lag - 1)
+    step = engine.channel_totals(spend * 1.02).sum(1) - engine.channel_totals(spend).sum(1)
+    two_pct = step / (0.02 * national_fit.media.reorder(data.spend).sum(axis=(0, 1)))
+    one_pct = national_fit.roas_draws(marginal=True).stack(s=("chain", "draw")).transpose()
+    np.testing.assert_allclose(np.median(one_pct.values, 0), np.median(two_pct, 0), rtol=0.05)
+
+
+def test_predict_on_fitted_weeks_equals_the_decomposition(national_fit, national_sim):
+    tail = national_sim.data.iloc[-12:]
+    pred = national_fit.predict(tail, include_noise=False)
+    assert pred.dims == ("chain", "draw", "date")
+    expected = (national_fit.contributions().sum("channel")
+                + national_fit.baseline().sum("component")).isel(date=slice(-12, None))
+    np.testing.assert_allclose(pred.values, expected.values, rtol=1e-9)
+    noisy = national_fit.predict(tail, seed=1)
+    assert float(noisy.std()) > float(pred.std())
+    xr.testing.assert_equal(noisy, national_fit.predict(tail, seed=1))
+
+
+def test_predict_future_weeks_carries_over_history(national_fit, national_sim):
+    last = national_sim.data["date"].iloc[-1]
+    future = pd.DataFrame({
+        "date": pd.date_range(last + pd.Timedelta(weeks=1), periods=4, freq="7D"),
+        "tv": 0.0, "search": 0.0, "social": 0.0, "control_1": 0.0,
+    })
+    pred = national_fit.predict(future, include_noise=False)
+    base = national_fit.predict(future.assign(date=future["date"] + pd.Timedelta(weeks=20)),
+                                include_noise=False)
+    assert pred.sizes["date"] == 4
+    # with zero new spend, the first future week still carries over the fitted spend
+    carry = pred.isel(date=0) - base.isel(date=0)
+    assert float(carry.mean()) != 0.0
+    with pytest.warns(mk.FitWarning, match="zero spend"):
+        national_fit.predict(future.assign(date=future["date"] + pd.Timedelta(weeks=3)))
+
+
+def test_save_load_round_trip(national_fit, national_sim, tmp_path):
+    path = tmp_path / "model.mmm"
+    national_fit.save(path)
+    loaded = mk.MMM.load(path)
+    assert loaded.config() == national_fit.config()
+    xr.testing.assert_identical(loaded.idata.posterior, national_fit.idata.posterior)
+    pd.testing.assert_frame_equal(loaded.roas(), national_fit.roas())
+    pd.testing.assert_frame_equal(loaded.roas(marginal=True), national_fit.roas(marginal=True))
+    xr.testing.assert_identical(loaded.contributions(), national_fit.contributions())
+    tail = national_sim.data.iloc[-5:]
+    xr.testing.assert_identical(loaded.predict(tail, seed=0), national_fit.predict(tail, seed=0))
+
+
+def test_load_refuses_other_files(tmp_path):
+    bad = tmp_path / "x.nc"
+    xr.Dataset({"a": ("x", [1.0])}).to_netcdf(bad, engine="h5netcdf")
+    with pytest.raises((ValueError, OSError)):
+        mk.MMM.load(bad)
+    with pytest.raises(FileNotFoundError):
+        mk.MMM.load(tmp_path / "missing.mmm")
+
+
+# -- geo panel ---------------------------------------------------------------------------------
+def test_panel_outputs_have_a_geo_dimension(panel_fit, panel_sim):
+    contrib = panel_fit.contributions()
+    assert contrib.dims == ("chain", "draw", "date", "geo", "channel")
+    assert list(contrib.geo.values) == panel_sim.geos
+    by_geo = panel_fit.roas(by_geo=True)
+    assert by_geo.index.names == ["geo", "channel"] and len(by_geo) == 3 * 2
+    assert "channel_effect_sigma" in panel_fit.idata.posterior
+
+
+def test_panel_predict_subset_of_geos_and_unknown_geo(panel_fit, panel_sim):
+    df = panel_sim.data
+    one = df[df["geo"] == panel_sim.geos[1]].iloc[-6:]
+    pred = panel_fit.predict(one, include_noise=False)
+    full = panel_fit.predict(df[df["date"].isin(one["date"])], include_noise=False)
+    np.testing.assert_allclose(pred.isel(geo=0).values,
+                               full.sel(geo=panel_sim.geos[1]).values, rtol=1e-10)
+    with pytest.raises(mk.DataError, match="not fitted on"):
+        panel_fit.predict(one.assign(geo="atlantis"))
+
+
+def test_panel_save_load(panel_fit, tmp_path):
+    panel_fit.save(tmp_path / "panel.mmm")
+    loaded = mk.MMM.load(tmp_path / "panel.mmm")
+    pd.testing.assert_frame_equal(loaded.roas(by_geo=True), panel_fit.roas(by_geo=True))
+
+
+# -- warnings ----------------------------------------------------------------------------------
+def test_convergence_warnings_are_plain_words():
+    bad = pd.Series({"divergences": 12, "max_r_hat": 1.08, "min_ess_bulk": 95.0,
+                     "min_ess_tail": 80.0, "draws": 4000})
+    messages = convergence_warnings(bad)
+    assert len(messages) == 3
+    assert "12 of 4000" in messages[0] and "target_accept" in messages[0]
+    assert "r-hat 1.080" in messages[1] and "longer" in messages[1]
+    assert "ESS 95" in messages[2]
+    good = pd.Series({"divergences": 0, "max_r_hat": 1.002, "min_ess_bulk": 900.0,
+                      "min_ess_tail": 800.0, "draws": 4000})
+    assert convergence_warnings(good) == []
+
+
+def test_a_short_fit_warns_in_plain_words(national_sim):
+    model = mk.MMM(**national_sim.model_kwargs())
+    with pytest.warns(mk.FitWarning, match="effective draws"):
+        model.fit(national_sim.data, draws=30, tune=30, chains=2, seed=0, progress=False)
