@@ -15,7 +15,7 @@ correct fit must recover the parameters (up to what the data can identify):
 
 Spend looks like real plans, because recovery is only possible when spend varies
 independently: geos of different sizes (largest 10x the smallest), always-on channels with
-AR(1) wobble, flighted channels with bursts of several weeks and zero weeks between, a national
+AR(1) wobble and a 2-4 week pause about once a year, flighted channels with bursts of several weeks and zero weeks between, a national
 plan shared by the geos plus geo-specific deviations (skipped and local flights, allocation mix,
 weekly noise), and channel plans that are not collinear with one another.
 
@@ -576,6 +576,11 @@ def _national_plan(rng: np.random.Generator, style: _Style, T: int):
         for t0 in starts:
             plan[t0 : t0 + int(rng.integers(2, 4))] *= 1.8
     dark = rng.random(T) < style.dark
+    # Always-on budgets still pause now and then (freezes, tests): about once a year for 2-4
+    # weeks. Those pauses are what reveal the level of an always-on channel's contribution in
+    # a single national series; without them only its marginal effect is identified.
+    for t0 in np.flatnonzero(rng.random(T) < 1.0 / 52.0):
+        dark[t0 : t0 + int(rng.integers(2, 5))] = True
     plan[dark] = 0.0
     return plan, np.where(dark, -1, 0)
 
