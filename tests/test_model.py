@@ -261,3 +261,20 @@ def test_a_short_fit_warns_in_plain_words(national_sim):
     model = mk.MMM(**national_sim.model_kwargs())
     with pytest.warns(mk.FitWarning, match="effective draws"):
         model.fit(national_sim.data, draws=30, tune=30, chains=2, seed=0, progress=False)
+
+
+def test_refit_reuses_the_compiled_sampler_and_matches_a_fresh_compile(national_sim):
+    """A refit of the same specification on other weeks swaps the data, not the model."""
+    from mmmkit import model as model_module
+
+    first_weeks = national_sim.data.iloc[:120]
+    kwargs = dict(draws=100, tune=100, chains=2, seed=7, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mk.FitWarning)
+        mk.MMM(**national_sim.model_kwargs()).fit(national_sim.data, **kwargs)  # warm the cache
+        cached = mk.MMM(**national_sim.model_kwargs()).fit(first_weeks, **kwargs)
+        model_module._COMPILED.clear()
+        fresh = mk.MMM(**national_sim.model_kwargs()).fit(first_weeks, **kwargs)
+    assert cached.fit_info_["compile_seconds"] < 0.2 * fresh.fit_info_["compile_seconds"]
+    xr.testing.assert_equal(cached.idata.posterior, fresh.idata.posterior)
+    pd.testing.assert_frame_equal(cached.roas(), fresh.roas())

@@ -66,6 +66,7 @@ class AdstockCase:
     make: Callable[[int], Adstock]
     # valid parameter ranges, given max_lag
     params: Callable[[int], dict[str, st.SearchStrategy[float]]]
+    min_lag: int = 1  # a delayed peak needs at least two lags
 
 
 ADSTOCK_CASES = {
@@ -76,6 +77,7 @@ ADSTOCK_CASES = {
             "delayed",
             DelayedAdstock,
             lambda L: {"alpha": floats(0.05, 0.95), "theta": floats(0.0, L - 1.0)},
+            min_lag=2,
         ),
         AdstockCase(
             "weibull_pdf",
@@ -197,7 +199,7 @@ def saturation_grad_fn(case: str, mode: str) -> Callable:
 
 def _check_adstock_agreement(data, case_name: str, mode: str, max_lag_strategy) -> None:
     case = ADSTOCK_CASES[case_name]
-    max_lag = data.draw(max_lag_strategy, label="max_lag")
+    max_lag = max(data.draw(max_lag_strategy, label="max_lag"), case.min_lag)
     G, T, C = (data.draw(st.integers(1, n)) for n in (3, 20, 3))
     ranges = case.params(max_lag)
     vec = {n: draw_vec(data, s, C) for n, s in ranges.items()}
@@ -259,6 +261,7 @@ def draw_adstock(data, case_name: str, n_channels: int | None = None, max_lag=No
     """An adstock and parameters: vectors of ``n_channels`` or scalars when None."""
     case = ADSTOCK_CASES[case_name]
     max_lag = data.draw(st.integers(1, 13) if max_lag is None else max_lag, label="max_lag")
+    max_lag = max(max_lag, case.min_lag)
     ranges = case.params(max_lag)
     if n_channels is None:
         params = {n: data.draw(s, label=n) for n, s in ranges.items()}
@@ -407,7 +410,7 @@ def test_geometric_weights_decrease(alpha, max_lag):
 @SETTINGS
 @given(data=st.data())
 def test_delayed_weights_peak_at_theta(data):
-    max_lag = data.draw(st.integers(1, 13))
+    max_lag = data.draw(st.integers(2, 13))
     theta = data.draw(st.integers(0, max_lag - 1))
     alpha = data.draw(floats(0.01, 0.99))
     w = DelayedAdstock(max_lag).weights(alpha=alpha, theta=float(theta))
@@ -657,7 +660,7 @@ def test_geometric_matches_pymc_marketing_normalized(alpha, max_lag, x):
 @given(alpha=floats(0.05, 0.95), data=st.data())
 def test_delayed_matches_pymc_marketing_normalized(alpha, data):
     # pymc-marketing delayed_adstock(normalize=True): w[l] = alpha**((l - theta)**2) / sum
-    max_lag = data.draw(st.integers(1, 13))
+    max_lag = data.draw(st.integers(2, 13))
     theta = data.draw(floats(0.0, max_lag - 1.0))
     raw = alpha ** ((np.arange(max_lag) - theta) ** 2)
     np.testing.assert_allclose(
@@ -770,3 +773,8 @@ def test_bad_construction_raises():
         GeometricAdstock().weights(alpha=0.5, theta=1.0)
     with pytest.raises(TypeError):
         HillSaturation().apply(1.0, half_saturation=1.0)
+
+
+def test_delayed_adstock_needs_two_lags():
+    with pytest.raises(ValueError, match="max_lag >= 2"):
+        DelayedAdstock(max_lag=1)

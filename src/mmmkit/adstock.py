@@ -173,6 +173,14 @@ class DelayedAdstock(Adstock):
     kind = "delayed"
     param_names = ("alpha", "theta")
 
+    def __init__(self, max_lag: int = 8, priors: Mapping[str, Prior] | None = None) -> None:
+        if max_lag < 2:
+            raise ValueError(
+                "DelayedAdstock needs max_lag >= 2 (a peak delay needs at least two lags); "
+                f"got {max_lag!r}. Use GeometricAdstock for effects within the week."
+            )
+        super().__init__(max_lag=max_lag, priors=priors)
+
     def default_priors(self) -> dict[str, Prior]:
         return {
             "alpha": Prior("Beta", alpha=2.0, beta=2.0),

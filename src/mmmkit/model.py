@@ -200,7 +200,8 @@ class MMM:
             likelihood=self.likelihood, priors=self.model_priors,
         )
         posterior, sample_stats, seconds = _sample(
-            model, sampler=sampler, draws=draws, tune=tune, chains=chains, seed=seed,
+            model, key=self._compile_key(data), sampler=sampler, draws=draws, tune=tune,
+            chains=chains, seed=seed,
             target_accept=target_accept, progress=progress, cores=cores, low_rank=low_rank,
         )
         self.data_ = data
@@ -212,6 +213,16 @@ class MMM:
         for message in convergence_warnings(self.diagnostics(), target_accept=target_accept):
             warnings.warn(message, FitWarning, stacklevel=2)
         return self
+
+    def _compile_key(self, data: ModelData) -> str:
+        """What fixes the compiled sampler: the specification and the parameter shapes.
+
+        The number of weeks is not part of it: spend, target and features are shared data, so
+        a refit on other weeks (a back-test fold, an updated data set) reuses the compiled model.
+        """
+        import json
+
+        return json.dumps({"config": self.config(), "geos": data.geos}, sort_keys=True)
 
     def _assemble_idata(self, posterior: xr.Dataset, sample_stats: xr.Dataset, seed):
         import arviz as az
@@ -488,7 +499,27 @@ def _subset_engine(engine: PosteriorEngine, geo_idx: list[int]) -> PosteriorEngi
     return sub
 
 
-def _sample(model, *, sampler, draws, tune, chains, seed, target_accept, progress, cores,
+# Compiled nutpie models by specification (see MMM._compile_key); compiling takes tens of
+# seconds, sampling a national model a few. Bounded, most recent last.
+_COMPILED: dict[str, Any] = {}
+_COMPILED_MAX = 8
+
+
+def _compiled_nutpie(model, key: str):
+    import nutpie
+
+    cached = _COMPILED.pop(key, None)
+    if cached is None:
+        cached = nutpie.compile_pymc_model(model)
+    else:
+        cached = cached.with_data(**{v.name: v.get_value() for v in model.data_vars})
+    _COMPILED[key] = cached
+    while len(_COMPILED) > _COMPILED_MAX:
+        _COMPILED.pop(next(iter(_COMPILED)))
+    return cached
+
+
+def _sample(model, *, key, sampler, draws, tune, chains, seed, target_accept, progress, cores,
             low_rank=False):
     """Run NUTS; returns the posterior and sample_stats datasets and timings (seconds)."""
     import time
@@ -500,7 +531,7 @@ def _sample(model, *, sampler, draws, tune, chains, seed, target_accept, progres
     if sampler == "nutpie":
         import nutpie
 
-        compiled = nutpie.compile_pymc_model(model)
+        compiled = _compiled_nutpie(model, key)
         t1 = time.perf_counter()
         idata = nutpie.sample(
             compiled, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed,

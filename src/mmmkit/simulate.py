@@ -15,9 +15,10 @@ correct fit must recover the parameters (up to what the data can identify):
 
 Spend looks like real plans, because recovery is only possible when spend varies
 independently: geos of different sizes (largest 10x the smallest), always-on channels with
-AR(1) wobble and a 2-4 week pause about once a year, flighted channels with bursts of several weeks and zero weeks between, a national
-plan shared by the geos plus geo-specific deviations (skipped and local flights, allocation mix,
-weekly noise), and channel plans that are not collinear with one another.
+AR(1) wobble and a 2-4 week pause about once a year, flighted channels with bursts of several
+weeks and zero weeks between, a national plan shared by the geos plus geo-specific deviations
+(skipped and local flights, allocation mix, weekly noise), and channel plans that are not
+collinear with one another.
 
 All randomness comes from ``numpy.random.default_rng(seed)``: the same arguments give identical
 data.
