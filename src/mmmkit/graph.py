@@ -25,10 +25,11 @@ geo-channel's typical active week), for geo ``g``, week ``t``, channel ``c``::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from mmmkit.calibration import LiftTestArrays
 from mmmkit.design import ModelData, fourier_features, fourier_labels
 from mmmkit.media import MediaBlock
 from mmmkit.priors import Prior
@@ -61,12 +62,22 @@ def build_pymc_model(
     trend: bool,
     likelihood: str,
     priors: Mapping[str, Prior],
+    roas_priors: Mapping[str, Prior] | None = None,
+    lift_tests: Sequence[LiftTestArrays] = (),
 ):
-    """The PyMC model for ``data``; see the module docstring for the equations."""
+    """The PyMC model for ``data``; see the module docstring for the equations.
+
+    ``roas_priors`` (``{channel: Prior}``) makes those channels' ROAS the parameter and
+    derives their effect level from it; ``lift_tests`` adds each experiment's measured lift
+    to the likelihood (:mod:`mmmkit.calibration`).
+    """
     import pymc as pm
     import pytensor.tensor as pt
 
-    n_geos = data.n_geos
+    roas_priors = dict(roas_priors or {})
+    n_geos, n_weeks = data.n_geos, data.n_weeks
+    roas_channels = [ch for ch in media.order if ch in roas_priors]
+    free_channels = [ch for ch in media.order if ch not in roas_priors]
     coords = {
         "geo": data.geos,
         "date": data.dates,
@@ -75,31 +86,46 @@ def build_pymc_model(
         "fourier": fourier_labels(seasonality),
         **media.coords(),
     }
+    if roas_channels:
+        coords |= {"roas_channel": roas_channels, "channel_free": free_channels}
+    if lift_tests:
+        coords["lift_test"] = list(range(len(lift_tests)))
     spend = media.reorder(data.scaled_spend())
+    # ROAS counts carryover after the period, so its channels need the response in the tail
+    tail = media.max_lag - 1 if roas_channels else 0
+    if tail:
+        spend = np.concatenate([spend, np.zeros((n_geos, tail, spend.shape[2]))], axis=1)
     with pm.Model(coords=coords) as model:
         y = pm.Data("target_scaled", data.scaled_target(), dims=("geo", "date"))
-        saturated = media.build(spend)  # (G, T, C)
+        response, transform_params = media.build(spend)  # (G, T + tail, C)
+        saturated = response[:, :n_weeks, :] if tail else response
 
-        effect_mu = priors["channel_effect_mu"].create("channel_effect_mu", dims="channel")
         if n_geos > 1:
             effect_sd = priors["channel_effect_sigma"].create(
                 "channel_effect_sigma", dims="channel")
             z = pm.Normal("channel_effect_z", 0.0, 1.0, dims=("geo", "channel"))
-            log_effect = effect_mu[None, :] + effect_sd[None, :] * z
+            deviation = effect_sd[None, :] * z
         else:
-            log_effect = pt.shape_padleft(effect_mu)
+            deviation = pt.zeros((1, len(media.order)))
+        if roas_channels:
+            effect_mu = _effect_mu_from_roas(
+                data, media, priors, roas_priors, roas_channels, free_channels, response,
+                deviation)
+        else:
+            effect_mu = priors["channel_effect_mu"].create("channel_effect_mu", dims="channel")
+        log_effect = effect_mu[None, :] + deviation
         effect = pm.Deterministic("channel_effect", pt.exp(log_effect), dims=("geo", "channel"))
 
         # Centred media (as one centres predictors in a regression): NUTS moves each geo's mean
         # level, which the data fix tightly, and the intercept is derived. Otherwise every geo's
         # intercept trades off against the common media level along one long ridge.
-        media = pt.sum(saturated * effect[:, None, :], axis=-1)  # (G, T)
+        media_term = pt.sum(saturated * effect[:, None, :], axis=-1)  # (G, T)
         level = priors["level"].create("level", dims="geo")
-        media_mean = pt.mean(media, axis=1)
+        media_mean = pt.mean(media_term, axis=1)
         intercept = pm.Deterministic("intercept", level - media_mean, dims="geo")
         # the intercept's own prior, exactly: (level, ...) -> (intercept, ...) is a shift
         pm.Potential("intercept_prior", pt.sum(priors["intercept"].logp(intercept)))
-        mu = level[:, None] + (media - media_mean[:, None])
+        mu = level[:, None] + (media_term - media_mean[:, None])
         if trend:
             time = pm.Data("time", data.trend(), dims="date")
             slope = priors["trend"].create("trend", dims="geo")
@@ -115,6 +141,9 @@ def build_pymc_model(
             coef = priors["control_coef"].create("control_coef", dims="control")
             mu = mu + pt.dot(controls, coef)
 
+        if lift_tests:
+            _lift_test_likelihood(data, media, lift_tests, transform_params, effect)
+
         sigma = priors["sigma"].create("sigma")
         if likelihood == "normal":
             pm.Normal(OBSERVED, mu=mu, sigma=sigma, observed=y, dims=("geo", "date"))
@@ -124,6 +153,53 @@ def build_pymc_model(
         else:  # pragma: no cover - checked in MMM.__init__
             raise ValueError(likelihood)
     return model
+
+
+def _effect_mu_from_roas(data, media, priors, roas_priors, roas_channels, free_channels,
+                         response, deviation):
+    """Log effect level per channel, derived from a ROAS parameter where one is given.
+
+    For a ROAS channel ``c`` the model's counterfactual ROAS (carryover tail included) is
+    ``sum_g target_scale[g] * exp(mu[c] + deviation[g, c]) * R[g, c] / spend[c]`` with
+    ``R[g, c]`` the channel's response summed over the period and its tail. Solving for
+    ``mu[c]`` makes ROAS itself the sampled parameter, with the analyst's prior on it (Zhang et
+    al. 2024, "Media Mix Model Calibration With Bayesian Priors").
+    """
+    import pytensor.tensor as pt
+
+    from mmmkit.calibration import combine_roas_priors
+
+    order = media.order
+    roas_idx = np.array([order.index(ch) for ch in roas_channels])
+    roas = combine_roas_priors(roas_priors, roas_channels).create(
+        "channel_roas", dims="roas_channel")
+    total = pt.sum(response, axis=1)[:, roas_idx]  # (G, C_roas): R[g, c]
+    spend = media.reorder(data.spend).sum(axis=(0, 1))[roas_idx]  # currency
+    reach = pt.sum(data.target_scale[:, None] * pt.exp(deviation[:, roas_idx]) * total, axis=0)
+    mu_roas = pt.log(roas * spend) - pt.log(reach)
+    if not free_channels:
+        return mu_roas[np.argsort(roas_idx)]
+    mu_free = priors["channel_effect_mu"].create("channel_effect_mu", dims="channel_free")
+    free_idx = np.array([order.index(ch) for ch in free_channels])
+    position = np.argsort(np.concatenate([free_idx, roas_idx]))
+    return pt.concatenate([mu_free, mu_roas])[position]
+
+
+def _lift_test_likelihood(data, media, lift_tests, params, effect) -> None:
+    """``lift ~ Normal(model lift, lift_se)`` for every experiment (target units)."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    predicted = []
+    for test in lift_tests:
+        c = media.order.index(test.channel)
+        base = media.channel_response(test.channel, test.base_lags, params)  # (G', W)
+        alt = media.channel_response(test.channel, test.alt_lags, params)
+        weight = data.target_scale[test.geo_index] * effect[test.geo_index, c]  # (G',)
+        predicted.append(pt.sum(weight[:, None] * (alt - base)))
+    model_lift = pm.Deterministic("lift_test_model", pt.stack(predicted), dims="lift_test")
+    pm.Normal("lift_test_obs", mu=model_lift, sigma=np.array([t.lift_se for t in lift_tests]),
+              observed=np.array([t.lift for t in lift_tests]), dims="lift_test")
 
 
 def free_variable_names(n_geos: int, media: MediaBlock, *, seasonality: int, trend: bool,

@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 FORMAT = "mmmkit-model"
 FORMAT_VERSION = 1
@@ -70,7 +71,10 @@ def load_model(cls, path):
         trend=config["trend"],
         likelihood=config["likelihood"],
         priors={k: Prior.from_dict(v) for k, v in config["priors"].items()},
+        roas_priors={k: Prior.from_dict(v) for k, v in config.get("roas_priors", {}).items()},
     )
+    if config.get("lift_tests"):
+        model.add_lift_tests(pd.DataFrame(config["lift_tests"]))
     del idata.posterior.attrs["mmmkit"]
     const = idata.constant_data
     model.data_ = ModelData(

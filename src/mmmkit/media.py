@@ -121,22 +121,62 @@ class MediaBlock:
         ``scaled_spend`` ``(G, T, C)`` is data, so each group's lagged copies are precomputed
         once (``(L, G, T, C_g)``) and registered as ``pm.Data``; adstock is then one weighted
         sum over lags — no scan, no convolution op — which keeps gradients cheap.
+
+        Returns
+        -------
+        response : tensor ``(G, T, C)``.
+        params : ``{var name: tensor (C_g,)}`` the transform parameters created, for
+            :meth:`channel_response`.
         """
         import pymc as pm
         import pytensor.tensor as pt
 
-        parts = []
+        parts, params = [], {}
         for g, sl in zip(self.groups, self.slices(), strict=True):
             name = data_name if g.single else f"{data_name}_group{g.index}"
             lags = pm.Data(name, lag_stack(scaled_spend[..., sl], g.adstock.max_lag))
-            ad = {p: g.adstock.priors[p].create(g.var("adstock", p), dims=g.dim)
-                  for p in g.adstock.param_names}
-            sat = {p: g.saturation.priors[p].create(g.var("saturation", p), dims=g.dim)
-                   for p in g.saturation.param_names}
-            w = g.adstock.weights(**ad)  # (C_g, L)
-            adstocked = pt.sum(lags * w.T[:, None, None, :], axis=0)  # (G, T, C_g)
-            parts.append(g.saturation.apply(adstocked, **sat) / g.saturation.apply(1.0, **sat))
-        return parts[0] if len(parts) == 1 else pt.concatenate(parts, axis=-1)
+            for part, transform in (("adstock", g.adstock), ("saturation", g.saturation)):
+                for p in transform.param_names:
+                    var = g.var(part, p)
+                    params[var] = transform.priors[p].create(var, dims=g.dim)
+            parts.append(self._group_response(pt, g, lags, params))
+        response = parts[0] if len(parts) == 1 else pt.concatenate(parts, axis=-1)
+        return response, params
+
+    def _group_response(self, xp, g: ChannelGroup, lags, params, index=None):
+        """Normalised response of a group from lagged scaled spend ``(L, ..., C_g)``.
+
+        ``index`` picks one channel of the group (its parameters become scalars and ``lags``
+        has no channel axis).
+        """
+        ad = {p: params[g.var("adstock", p)] for p in g.adstock.param_names}
+        sat = {p: params[g.var("saturation", p)] for p in g.saturation.param_names}
+        if index is not None:
+            ad = {p: v[index] for p, v in ad.items()}
+            sat = {p: v[index] for p, v in sat.items()}
+        w = g.adstock.weights(**ad)  # (C_g, L), or (L,) for one channel
+        # lags along axis 0, broadcast over the middle axes (indexing keeps broadcastability
+        # static, which a reshape with symbolic sizes would lose)
+        if index is None:
+            middle = (None,) * (lags.ndim - 2)
+            w_b = w.T[(slice(None), *middle, slice(None))]
+        else:
+            w_b = w[(slice(None), *((None,) * (lags.ndim - 1)))]
+        adstocked = xp.sum(lags * w_b, axis=0)
+        return g.saturation.apply(adstocked, **sat) / g.saturation.apply(1.0, **sat)
+
+    def channel_response(self, channel: str, lags, params):
+        """One channel's normalised response (PyTensor) from its lagged scaled spend.
+
+        ``lags`` is ``(L_c, ...)`` — e.g. ``(L_c, G', W')`` for a lift test's geos and weeks,
+        with ``L_c`` the channel's own ``max_lag``; ``params`` is the dict :meth:`build`
+        returned.
+        """
+        import pytensor.tensor as pt
+
+        g = next(g for g in self.groups if channel in g.channels)
+        return self._group_response(pt, g, pt.as_tensor_variable(lags), params,
+                                    index=g.channels.index(channel))
 
     # -- numpy on posterior draws ------------------------------------------------------------------
     def evaluate(self, params: Mapping[str, np.ndarray], scaled_spend: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from mmmkit.adstock import Adstock, GeometricAdstock
+from mmmkit.calibration import combine_roas_priors, lift_test_arrays, validate_lift_tests
 from mmmkit.design import NATIONAL, ModelData
 from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
 from mmmkit.errors import DataError
@@ -55,6 +56,11 @@ class MMM:
     priors : overrides of the model-level priors by name, e.g.
         ``{"sigma": mk.Prior("HalfNormal", sigma=0.2)}``; see :attr:`MMM.priors` for all
         names, including the transforms' (set those on the transform objects).
+    roas_priors : ``{channel: Prior}`` priors on ROAS itself (target units per unit of spend,
+        over the fitted period with carryover, as :meth:`roas` reports it), e.g.
+        ``{"tv": mk.Prior("LogNormal", mu=np.log(2.0), sigma=0.3)}``. Those channels' effect
+        is derived from their ROAS; the others keep the effect prior. All ROAS priors must
+        share one distribution family.
 
     Notes
     -----
@@ -74,6 +80,7 @@ class MMM:
         trend: bool = True,
         likelihood: str = "normal",
         priors: Mapping[str, Prior] | None = None,
+        roas_priors: Mapping[str, Prior] | None = None,
     ) -> None:
         if isinstance(channels, str):
             channels = [channels]
@@ -93,6 +100,14 @@ class MMM:
         self.likelihood = likelihood
         self.model_priors = merge_priors(DEFAULT_PRIORS, priors, "MMM")
         self.media = MediaBlock(self.channels, self.adstock, self.saturation)
+        self.roas_priors = dict(roas_priors or {})
+        if self.roas_priors:
+            combine_roas_priors(self.roas_priors, list(self.roas_priors))  # fail early
+            unknown = [ch for ch in self.roas_priors if ch not in self.channels]
+            if unknown:
+                raise ValueError(f"roas_priors names {unknown}, which are not channels "
+                                 f"{self.channels}.")
+        self.lift_tests: pd.DataFrame | None = None
         self.idata = None
         self.data_: ModelData | None = None
         self.fit_info_: dict[str, Any] = {}
@@ -106,6 +121,8 @@ class MMM:
             for part, transform in (("adstock", g.adstock), ("saturation", g.saturation)):
                 for p in transform.param_names:
                     out[g.var(part, p)] = transform.priors[p]
+        for channel, prior in self.roas_priors.items():
+            out[f"channel_roas[{channel}]"] = prior
         return out
 
     def config(self) -> dict[str, Any]:
@@ -121,7 +138,28 @@ class MMM:
             "trend": self.trend,
             "likelihood": self.likelihood,
             "priors": {k: p.to_dict() for k, p in self.model_priors.items()},
+            "roas_priors": {k: p.to_dict() for k, p in self.roas_priors.items()},
+            "lift_tests": _lift_tests_to_records(self.lift_tests),
         }
+
+    def add_lift_tests(self, tests: pd.DataFrame) -> MMM:
+        """Calibrate the next :meth:`fit` with experiments; returns ``self``.
+
+        Parameters
+        ----------
+        tests : DataFrame with one row per experiment: ``channel``; ``start`` and ``end``, the
+            first and last week whose spend changed; ``spend_change``, the change in currency
+            over the whole window (negative for a pause); ``lift``, the measured incremental
+            target over the measurement window; ``lift_se``, its standard error; optional
+            ``geo`` (blank = every geo) and ``measure_end``
+            (last measured week, default ``end``; later to include carryover).
+            The change is spread over the window's weeks (and geos) in proportion to the
+            channel's spend there, so ``spend_change = -spend`` is a pause. Each experiment
+            enters the likelihood through the model's own counterfactual lift for that
+            channel, window, geo and spend change, carryover included.
+        """
+        self.lift_tests = validate_lift_tests(tests, self.channels, self.geo)
+        return self
 
     def __repr__(self) -> str:
         geo = f", geo={self.geo!r}" if self.geo else ""
@@ -157,9 +195,14 @@ class MMM:
     def build_model(self, data: ModelData | None = None):
         """The PyMC model for ``data`` (default: the fitted data)."""
         data = data or self._fitted_data()
+        tests = ()
+        if self.lift_tests is not None:
+            lags = {ch: self.media.adstock_of(ch).max_lag for ch in self.channels}
+            tests = lift_test_arrays(self.lift_tests, data, lags)
         return build_pymc_model(
             data, self.media, seasonality=self.seasonality, trend=self.trend,
             likelihood=self.likelihood, priors=self.model_priors,
+            roas_priors=self.roas_priors, lift_tests=tests,
         )
 
     def fit(
@@ -174,6 +217,7 @@ class MMM:
         progress: bool = True,
         cores: int | None = None,
         low_rank: bool = True,
+        lift_tests: pd.DataFrame | None = None,
     ) -> MMM:
         """Validate ``df``, sample the posterior with NUTS, and return ``self``.
 
@@ -191,14 +235,14 @@ class MMM:
         low_rank : nutpie only: adapt a low-rank mass matrix, which follows the remaining
             correlations (effect size against curve shape) and about doubles the effective
             draws per second on panels.
+        lift_tests : experiments to calibrate with (see :meth:`add_lift_tests`).
         """
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}.")
+        if lift_tests is not None:
+            self.add_lift_tests(lift_tests)
         data = self.prepare(df)
-        model = build_pymc_model(
-            data, self.media, seasonality=self.seasonality, trend=self.trend,
-            likelihood=self.likelihood, priors=self.model_priors,
-        )
+        model = self.build_model(data)
         posterior, sample_stats, seconds = _sample(
             model, key=self._compile_key(data), sampler=sampler, draws=draws, tune=tune,
             chains=chains, seed=seed,
@@ -475,6 +519,18 @@ class MMM:
         from mmmkit.io import load_model
 
         return load_model(cls, path)
+
+
+def _lift_tests_to_records(tests: pd.DataFrame | None) -> list[dict] | None:
+    """Lift tests as JSON records (dates as ISO text) for the specification and the file."""
+    if tests is None:
+        return None
+    out = tests.copy()
+    for col in ("start", "end", "measure_end"):
+        out[col] = out[col].dt.strftime("%Y-%m-%d")
+    if "geo" in out:
+        out["geo"] = out["geo"].astype(object).where(out["geo"].notna(), None)
+    return out.to_dict(orient="records")
 
 
 class FitWarning(UserWarning):

@@ -239,7 +239,7 @@ def frame_to_arrays(
         y = np.empty((n_geo, n_week), dtype=np.float64)
         y[g_idx, t_idx] = clean[target].to_numpy(dtype=np.float64)
     return {
-        "dates": pd.DatetimeIndex(weeks, name=date),
+        "dates": pd.DatetimeIndex(weeks, name=None),  # xarray reads a name as a dimension
         "geos": geo_list,
         "spend": cube(channels),
         "target": y,
