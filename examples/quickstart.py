@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 import mmmkit as mk
-from mmmkit import datasets
+from mmmkit import datasets, scenarios
 
 FAST = bool(os.environ.get("MMMKIT_FAST"))
 
@@ -60,15 +60,21 @@ def main() -> None:
     print("\nMarginal ROAS (sales per extra unit of spend at today's level):")
     print(model.roas(marginal=True).round(0).to_string())
 
-    # What if x1 had spent 10% more every week? Expected extra sales over the same weeks.
-    plan = df.assign(x1=df["x1"] * 1.10)
-    lift = (model.predict(plan, include_noise=False) - model.predict(df, include_noise=False))
-    total = lift.sum("date").values.ravel()
-    lo, hi = np.quantile(total, [0.05, 0.95])
-    extra = 0.10 * df["x1"].sum()
-    print(f"\nScenario: +10% on x1 ({extra:.1f} units of spend) -> {total.mean():,.0f} extra sales "
-          f"(90% interval {lo:,.0f} to {hi:,.0f}); {total.mean() / extra:,.0f} sales per extra "
-          "unit of spend.")
+    # What if 10% of x2's budget had gone to x1 instead? Lift over the same weeks plus the
+    # carryover after them, from every posterior draw.
+    moved = 0.10 * df["x2"].sum()
+    lift = scenarios.move(model, moved, "x2", ["x1"])
+    print(f"\nScenario: move {moved:.1f} units of spend from x2 to x1 -> incremental sales:")
+    print(lift.summary(prob=0.9).round(2).to_string())
+
+    # The best split of the same total budget, each channel within +/-50% of what it spent.
+    plan = scenarios.optimize_budget(model, bounds=scenarios.relative(-0.5, 0.5))
+    print("\nOptimised split of the same budget (units of spend):")
+    print(pd.DataFrame({"actual": plan.historical, "optimised": plan.allocation}).round(1))
+    total = plan.lift.summary(prob=0.9).loc["total"]
+    print(f"Expected extra sales: {total['mean']:,.0f} (90% interval {total['lower']:,.0f} to "
+          f"{total['upper']:,.0f}); probability it beats the actual split: "
+          f"{total['prob_positive']:.0%}.")
 
 
 if __name__ == "__main__":

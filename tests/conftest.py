@@ -39,3 +39,23 @@ def panel_fit(panel_sim):
         warnings.simplefilter("ignore", mk.FitWarning)
         model.fit(panel_sim.data, **FAST_FIT)
     return model
+
+
+@pytest.fixture(scope="session")
+def panel_small_sim():
+    return scenario("panel-small", seed=0)
+
+
+@pytest.fixture(scope="session")
+def panel_small_fit(panel_small_sim):
+    """The issue's 20-geo x 104-week x 4-channel panel at default settings (shared by the
+    recovery and scenario acceptance tests: one fit, several checks)."""
+    import time
+
+    model = mk.MMM(**panel_small_sim.model_kwargs())
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mk.FitWarning)
+        model.fit(panel_small_sim.data, seed=1, progress=False)
+    print(f"\npanel-small fit: {time.perf_counter() - start:.0f} s {model.fit_info_}")
+    return model

@@ -90,6 +90,14 @@ def _social(model, truth):
     return abs(row["mean"] / truth - 1), row["upper"] - row["lower"], row
 
 
+def test_the_review_flags_the_collinear_pair_before_calibration(uncalibrated):
+    flags = uncalibrated.review().flags
+    pair = flags[(flags["topic"] == "collinearity") & flags["channel"].str.contains("search")
+                 & flags["channel"].str.contains("social")]
+    assert len(pair) >= 1 and (pair["severity"] == "problem").all()
+    assert "tv" not in " ".join(flags.loc[flags["topic"] == "collinearity", "channel"])
+
+
 def test_a_lift_test_sharpens_a_weakly_identified_channel(collinear, uncalibrated):
     truth = collinear.roas["social"]
     error_before, width_before, _ = _social(uncalibrated, truth)
@@ -128,6 +136,11 @@ def test_a_right_roas_prior_lands_near_the_truth_and_a_wrong_one_pulls(collinear
     free = uncalibrated.roas().loc["social", "mean"]
     # visibly pulled towards the wrong prior, away from where the data alone put it
     assert pulled > 1.5 * truth and abs(pulled - wrong_centre) < abs(free - wrong_centre)
+    # ... and the review says the data pull against it
+    flags = wrong.review().flags
+    conflict = flags[(flags["topic"] == "prior conflict") & (flags["channel"] == "social")]
+    assert len(conflict) == 1, flags
+    assert not right.review().flags["topic"].eq("prior conflict").any()
 
 
 def test_lift_test_table_is_checked():
@@ -139,7 +152,7 @@ def test_lift_test_table_is_checked():
         validate_lift_tests(pd.DataFrame({"channel": ["radio"], "start": ["2021-01-04"],
                                           "end": ["2021-01-11"], "spend_change": [100.0],
                                           "lift": [50.0], "lift_se": [5.0]}), ["tv"], None)
-    with pytest.raises(mk.DataError, match="column 'lift' is missing"):
+    with pytest.raises(mk.DataError, match="column 'start' is missing"):
         validate_lift_tests(pd.DataFrame({"channel": ["tv"]}), ["tv"], None)
 
 

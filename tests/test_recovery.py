@@ -23,19 +23,23 @@ def _fit(sim):
     model.fit(sim.data, seed=1, progress=False)  # default draws, tune, chains, sampler
     print(f"\nfit {len(sim.geos)} geo(s) x {len(sim.dates)} weeks: "
           f"{time.perf_counter() - start:.0f} s {model.fit_info_}")
+    return model, _table(model, sim)
+
+
+def _table(model, sim):
     table = model.roas(prob=0.9)
     table["truth"] = sim.roas
     table["error"] = table["mean"] / table["truth"] - 1
     table["covered"] = (table["lower"] <= table["truth"]) & (table["truth"] <= table["upper"])
     print(table.round(3))
     print(model.diagnostics())
-    return model, table
+    return table
 
 
-def test_panel_recovers_roas():
+def test_panel_recovers_roas(panel_small_sim, panel_small_fit):
     """20 geos x 104 weeks x 4 channels: every ROAS within 20%, 90% intervals cover >= 3 of 4."""
-    sim = scenario("panel-small", seed=0)
-    model, table = _fit(sim)
+    sim, model = panel_small_sim, panel_small_fit
+    table = _table(model, sim)
     assert model.diagnostics()["divergences"] == 0
     assert (table["error"].abs() < 0.20).all(), table
     assert table["covered"].sum() >= 3, table

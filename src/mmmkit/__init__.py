@@ -10,7 +10,15 @@ import warnings as _warnings
 _warnings.filterwarnings("ignore", category=FutureWarning, module="arviz")
 _warnings.filterwarnings("ignore", message=".*ArviZ.*", category=FutureWarning)
 
-from mmmkit import simulate  # noqa: E402
+from mmmkit import (  # noqa: E402
+    datasets,
+    evaluation,
+    plots,
+    report,
+    review,
+    scenarios,
+    simulate,
+)
 from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock  # noqa: E402
 from mmmkit.errors import DataError  # noqa: E402
 from mmmkit.model import MMM, FitWarning, NotFittedError  # noqa: E402
@@ -39,6 +47,12 @@ __all__ = [
     "Prior",
     "Saturation",
     "WeibullAdstock",
+    "datasets",
+    "evaluation",
+    "plots",
+    "report",
+    "review",
+    "scenarios",
     "simulate",
     "validate_frame",
 ]

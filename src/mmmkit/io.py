@@ -37,10 +37,7 @@ def save_model(model, path) -> None:
 def load_model(cls, path):
     import arviz as az
 
-    from mmmkit.adstock import adstock_from_config
     from mmmkit.design import ModelData
-    from mmmkit.priors import Prior
-    from mmmkit.saturation import saturation_from_config
 
     path = Path(path)
     if not path.exists():
@@ -57,24 +54,7 @@ def load_model(cls, path):
         raise ValueError(f"{path} was written by an unknown or newer mmmkit format: "
                          f"{meta.get('format')} v{meta.get('format_version')}.")
     config = meta["config"]
-    ad = {ch: adstock_from_config(c) for ch, c in config["adstock"].items()}
-    sat = {ch: saturation_from_config(c) for ch, c in config["saturation"].items()}
-    model = cls(
-        date=config["date"],
-        target=config["target"],
-        channels=config["channels"],
-        geo=config["geo"],
-        controls=config["controls"],
-        adstock=_collapse(ad),
-        saturation=_collapse(sat),
-        seasonality=config["seasonality"],
-        trend=config["trend"],
-        likelihood=config["likelihood"],
-        priors={k: Prior.from_dict(v) for k, v in config["priors"].items()},
-        roas_priors={k: Prior.from_dict(v) for k, v in config.get("roas_priors", {}).items()},
-    )
-    if config.get("lift_tests"):
-        model.add_lift_tests(pd.DataFrame(config["lift_tests"]))
+    model = model_from_config(cls, config)
     del idata.posterior.attrs["mmmkit"]
     const = idata.constant_data
     model.data_ = ModelData(
@@ -89,6 +69,37 @@ def load_model(cls, path):
     )
     model.idata = idata
     model.fit_info_ = meta.get("fit_info", {})
+    return model
+
+
+def model_from_config(cls, config):
+    """An unfitted ``cls`` with the specification ``config`` (:meth:`MMM.config` output).
+
+    Rebuilds transforms, priors, ROAS priors and lift tests from JSON; shared by
+    :func:`load_model` and :func:`mmmkit.evaluation.clone`.
+    """
+    from mmmkit.adstock import adstock_from_config
+    from mmmkit.priors import Prior
+    from mmmkit.saturation import saturation_from_config
+
+    ad = {ch: adstock_from_config(c) for ch, c in config["adstock"].items()}
+    sat = {ch: saturation_from_config(c) for ch, c in config["saturation"].items()}
+    model = cls(
+        date=config["date"],
+        target=config["target"],
+        channels=list(config["channels"]),
+        geo=config["geo"],
+        controls=list(config["controls"]),
+        adstock=_collapse(ad),
+        saturation=_collapse(sat),
+        seasonality=config["seasonality"],
+        trend=config["trend"],
+        likelihood=config["likelihood"],
+        priors={k: Prior.from_dict(v) for k, v in config["priors"].items()},
+        roas_priors={k: Prior.from_dict(v) for k, v in config.get("roas_priors", {}).items()},
+    )
+    if config.get("lift_tests"):
+        model.add_lift_tests(pd.DataFrame(config["lift_tests"]))
     return model
 
 

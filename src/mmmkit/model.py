@@ -502,6 +502,32 @@ class MMM:
         )
         return self._squeeze_geo(da.transpose("chain", "draw", "date", "geo"))
 
+    def clone(self) -> MMM:
+        """An unfitted model with the same specification (it reuses the compiled sampler)."""
+        from mmmkit.evaluation import clone
+
+        return clone(self)
+
+    def review(self):
+        """Plain-words checks of the fit, each with what to do: :func:`mmmkit.review.review`."""
+        from mmmkit.review import review
+
+        return review(self)
+
+    def report(self, path, title: str | None = None, plan=None, scenario=None,
+               prob: float = 0.9, currency: str | None = None, review: bool = True):
+        """Write a self-contained HTML report of the fit (:func:`mmmkit.report.write_report`).
+
+        Returns
+        -------
+        pathlib.Path of the written file: headline ROAS/contribution table, model health with
+        verdicts, charts, the budget plan/scenario when given, glossary; no external resources.
+        """
+        from mmmkit.report import write_report
+
+        return write_report(self, path, title=title, plan=plan, scenario=scenario, prob=prob,
+                            currency=currency, review=review)
+
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path) -> None:
         """Write the specification, the fitted data and the posterior to one netCDF file.

@@ -1,0 +1,267 @@
+"""mmmkit.report: one self-contained HTML file with the headline numbers, charts and checks.
+
+Uses the session-fitted models of conftest.py; each report is written once per module.
+The browser test renders the page with headless Chromium when it is installed (Debian package
+``chromium``; CI installs it) and skips otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import re
+import shutil
+import struct
+import subprocess
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import mmmkit as mk
+from mmmkit import plots
+from mmmkit.report import headline_table, health_checks, write_report
+
+IMG_SRC = re.compile(r"<img\b[^>]*\bsrc=['\"]([^'\"]*)['\"]", re.IGNORECASE)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class _Lift:
+    """The duck type of a scenario result: ``draws`` and ``summary(prob)``."""
+
+    def __init__(self, draws: xr.DataArray):
+        self.draws = draws
+
+    def summary(self, prob: float = 0.9) -> pd.DataFrame:
+        flat = self.draws.stack(s=("chain", "draw")).transpose("s", ...).values
+        lo, hi = np.quantile(flat, [(1 - prob) / 2, 1 - (1 - prob) / 2], axis=0)
+        return pd.DataFrame({"mean": flat.mean(0), "median": np.median(flat, 0), "lower": lo,
+                             "upper": hi, "prob_positive": (flat > 0).mean(0)},
+                            index=pd.Index(self.draws["channel"].values, name="channel"))
+
+
+class _Plan:
+    def __init__(self, allocation: pd.Series, lift: _Lift):
+        self.allocation = allocation
+        self.lift = lift
+
+
+def _lift(model, per_channel: float) -> _Lift:
+    rng = np.random.default_rng(0)
+    values = rng.normal(per_channel, abs(per_channel) / 4, (2, 100, len(model.channels)))
+    return _Lift(xr.DataArray(values, dims=("chain", "draw", "channel"),
+                              coords={"channel": model.channels}))
+
+
+REVIEW = pd.DataFrame({"finding": ["tv and search move together"], "severity": ["amber"]},
+                      index=pd.Index(["collinearity"], name="check"))
+
+
+def _plan_and_scenario(model):
+    """mmmkit.scenarios' own results where the module exists; stand-ins of its duck type."""
+    spend = plots.actual_spend(model)
+    try:
+        from mmmkit import scenarios
+    except ImportError:
+        return (_Plan(spend.iloc[::-1].set_axis(spend.index), _lift(model, 12_345.0)),
+                {"search -10%": _lift(model, -2_000.0)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plan = scenarios.optimize_budget(model, budget=float(spend.sum()))
+        shifted = scenarios.shift(model, {"search": -0.10, "social": +0.10})
+    return plan, {"search -10%": shifted}
+
+
+@pytest.fixture(scope="module")
+def national_report(national_fit, tmp_path_factory):
+    model = national_fit
+    plan, scenario = _plan_and_scenario(model)
+    path = tmp_path_factory.mktemp("report") / "sub" / "national.html"
+    # model.review() may not exist yet: stand one in, so the section is exercised
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(model, "review", lambda: REVIEW, raising=False)
+        out = write_report(model, path, title="Q4 media review", plan=plan,
+                           scenario=scenario, currency="EUR")
+    return out
+
+
+@pytest.fixture(scope="module")
+def panel_report(panel_fit, tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "panel.html"
+    return write_report(panel_fit, path, prob=0.8)  # with the real review, where there is one
+
+
+def _row(page: str, name: str) -> str:
+    """The HTML of the headline table row of ``name``."""
+    start = page.index(f"<th scope='row'>{name}</th>", page.index("id='headline'"))
+    return page[start: page.index("</tr>", start)]
+
+
+# -- content ---------------------------------------------------------------------------------
+def test_report_is_written(national_report):
+    assert isinstance(national_report, Path) and national_report.is_file()
+    page = national_report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<meta charset='utf-8'>" in page
+    assert "<title>Q4 media review</title>" in page
+    for anchor in ("summary", "headline", "health", "charts", "plan", "scenario", "review",
+                   "appendix", "glossary"):
+        assert f"id='{anchor}'" in page
+    for term in ("ROAS (return on ad spend)", "Marginal ROAS", "Adstock", "Saturation",
+                 "Credible interval", "Contribution", "Baseline"):
+        assert f"<dt>{term}" in page
+
+
+def test_headline_numbers_match_the_model(national_fit, national_report):
+    page = national_report.read_text(encoding="utf-8")
+    roas = national_fit.roas(prob=0.9)
+    mroas = national_fit.roas(prob=0.9, marginal=True)
+    contrib = national_fit.contributions().sum("date").mean(("chain", "draw"))
+    spend = plots.actual_spend(national_fit)
+    for ch in national_fit.channels:
+        row = _row(page, ch)
+        for table in (roas, mroas):
+            assert f"<b>{table.loc[ch, 'mean']:,.2f}</b>" in row
+            assert f"{table.loc[ch, 'lower']:,.2f} to {table.loc[ch, 'upper']:,.2f}" in row
+        assert f"<b>{float(contrib.sel(channel=ch)):,.0f}</b>" in row
+        assert f"EUR {spend[ch]:,.0f}" in row
+    assert "," in f"{spend.sum():,.0f}" and f"EUR {spend.sum():,.0f}" in _row(page, "all media")
+    assert "90%:" in _row(page, "baseline")
+
+
+def test_headline_table_numbers(panel_fit):
+    table = headline_table(panel_fit, prob=0.8)
+    roas = panel_fit.roas(prob=0.8)
+    for col in ("mean", "lower", "upper"):
+        np.testing.assert_allclose(table.loc[panel_fit.channels, f"roas_{col}"], roas[col])
+    contrib = panel_fit.contributions().sum(("date", "geo")).mean(("chain", "draw"))
+    np.testing.assert_allclose(table.loc[panel_fit.channels, "contribution_mean"],
+                               contrib.sel(channel=panel_fit.channels))
+    # ROAS counts carryover after the period, so it is never below contribution / spend
+    ch = table.loc[panel_fit.channels]
+    assert (ch["roas_mean"] * ch["spend"] >= ch["contribution_mean"] * (1 - 1e-9)).all()
+    total = float(panel_fit.data_.target.sum())
+    assert table.loc["all media", "share_mean"] + table.loc["baseline", "share_mean"] == (
+        pytest.approx((table.loc["all media", "contribution_mean"]
+                       + table.loc["baseline", "contribution_mean"]) / total))
+    assert table.loc["all media", "spend"] == pytest.approx(ch["spend"].sum())
+    assert np.isnan(table.loc["baseline", "roas_mean"])
+
+
+def test_optional_sections(national_report, panel_report):
+    page = national_report.read_text(encoding="utf-8")
+    assert "tv and search move together" in page  # model.review()
+    assert "search -10%" in page and "Expected change in sales with this plan" in page
+    panel = panel_report.read_text(encoding="utf-8")
+    assert "id='plan'" not in panel and "id='scenario'" not in panel
+    assert "80%:" in panel and "90%:" not in panel  # the chosen interval level throughout
+    assert "currency units" in panel
+    has_review = hasattr(mk.MMM, "review") or importlib.util.find_spec("mmmkit.review")
+    assert ("id='review'" in panel) == bool(has_review)
+
+
+def test_health_verdicts(national_fit, monkeypatch):
+    checks = health_checks(national_fit)
+    assert list(checks.index) == ["divergences", "r_hat", "ess_bulk", "ess_tail", "fit"]
+    assert set(checks["verdict"]) <= {"green", "amber", "red"}
+    bad = pd.Series({"divergences": 40, "max_r_hat": 1.2, "min_ess_bulk": 50.0,
+                     "min_ess_tail": 150.0, "draws": 600})
+    monkeypatch.setattr(national_fit, "diagnostics", lambda: bad)
+    checks = health_checks(national_fit)
+    assert checks.loc["divergences", "verdict"] == "red"
+    assert checks.loc["r_hat", "verdict"] == "red"
+    assert checks.loc["ess_bulk", "verdict"] == "red"
+    assert checks.loc["ess_tail", "verdict"] == "amber"
+    assert "target_accept" in checks.loc["divergences", "action"]
+    good = pd.Series({"divergences": 0, "max_r_hat": 1.002, "min_ess_bulk": 900.0,
+                      "min_ess_tail": 800.0, "draws": 4000})
+    monkeypatch.setattr(national_fit, "diagnostics", lambda: good)
+    checks = health_checks(national_fit)
+    assert (checks.loc[["divergences", "r_hat", "ess_bulk", "ess_tail"], "verdict"]
+            == "green").all()
+
+
+def test_unfitted_model_raises(national_sim, tmp_path):
+    with pytest.raises(mk.NotFittedError):
+        write_report(mk.MMM(**national_sim.model_kwargs()), tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+
+
+# -- self-contained --------------------------------------------------------------------------
+@pytest.mark.parametrize("which", ["national_report", "panel_report"])
+def test_no_network_and_no_script(request, which):
+    page = request.getfixturevalue(which).read_text(encoding="utf-8")
+    assert "http://" not in page and "https://" not in page
+    assert "<script" not in page.lower() and "<link" not in page.lower()
+    assert "@import" not in page and "url(" not in page
+    for attr, value in re.findall(r"\b(src|href)\s*=\s*['\"]([^'\"]*)['\"]", page):
+        if attr == "src":
+            assert value.startswith("data:image/png;base64,")
+        else:
+            assert value.startswith("#"), value  # in-page links only
+            assert f"id='{value[1:]}'" in page
+
+
+@pytest.mark.parametrize("which, n_images", [("national_report", 9), ("panel_report", 9)])
+def test_images_are_inline_pngs(request, which, n_images):
+    page = request.getfixturevalue(which).read_text(encoding="utf-8")
+    sources = IMG_SRC.findall(page)
+    assert len(sources) == page.lower().count("<img") == n_images
+    for src in sources:
+        prefix = "data:image/png;base64,"
+        assert src.startswith(prefix)
+        png = base64.b64decode(src[len(prefix):], validate=True)
+        assert png[:8] == PNG_SIGNATURE and png[12:16] == b"IHDR"
+        width, height = struct.unpack(">II", png[16:24])
+        assert width > 300 and height > 150
+
+
+# -- a real browser --------------------------------------------------------------------------
+def _chromium() -> str | None:
+    return shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+def _run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}"]
+    return subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=180,
+                          check=False)
+
+
+def test_renders_in_headless_chromium(national_report, tmp_path):
+    binary = _chromium()
+    if binary is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium); the "
+                    "headless-browser check of the report needs it")
+    from PIL import Image
+
+    url = national_report.resolve().as_uri()
+    shot = tmp_path / "report.png"
+    run = _run_chromium(binary, tmp_path / "profile1", f"--screenshot={shot}",
+                        "--window-size=1280,4000", url)
+    assert shot.is_file(), run.stderr[-2000:]
+    dom = _run_chromium(binary, tmp_path / "profile2", "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+
+    # the parsed page keeps every chart as an inline PNG, and the text the readers need
+    page = national_report.read_text(encoding="utf-8")
+    dom_sources = IMG_SRC.findall(dom.stdout)
+    assert len(dom_sources) == len(IMG_SRC.findall(page)) == 9
+    assert all(s.startswith("data:image/png;base64,") for s in dom_sources)
+    assert "Headline numbers by channel" in dom.stdout and "Glossary" in dom.stdout
+
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert pixels.shape[:2] == (4000, 1280)
+    n_colours = len(np.unique(pixels.reshape(-1, 3), axis=0))
+    assert n_colours > 200, "the screenshot is (nearly) blank"
+    ink = float(np.mean((pixels < 245).any(axis=-1)))
+    assert 0.05 < ink < 0.9, f"{ink:.1%} of the page is not white"
+    # chart colours (matplotlib's tab10 orange and green, used by no CSS rule) prove that
+    # the images themselves were decoded and painted, not just the text around them
+    for rgb in ((255, 127, 14), (44, 160, 44)):
+        near = (np.abs(pixels - np.array(rgb)) <= 12).all(axis=-1).sum()
+        assert near > 500, f"chart colour {rgb} not painted ({near} pixels)"
