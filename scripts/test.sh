@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export MMMKIT_FAST=1  # examples and notebooks run on reduced draws inside the suite
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Two workers, whole files per worker: fits are compile-bound and single-threaded, and a
+# file's fits share one compiled sampler per specification.
+.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile "$@"

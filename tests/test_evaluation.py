@@ -165,15 +165,18 @@ def test_clone_is_an_unfitted_copy_of_the_specification(national_fit):
     assert twin._compile_key(national_fit.data_) == national_fit._compile_key(national_fit.data_)
 
 
-def test_clone_copies_constructor_options_missing_from_config(national_sim):
-    class WithOption(mk.MMM):
-        def __init__(self, *args, extra=None, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.extra = extra
-
-    model = WithOption(**national_sim.model_kwargs(), extra={"tv": 1.0})
+def test_clone_carries_calibration_in_the_specification(national_sim):
+    """ROAS priors and lift tests are part of config(), so a clone (and a reload) has them."""
+    tests = pd.DataFrame({"channel": ["tv"], "start": [national_sim.dates[30]],
+                          "end": [national_sim.dates[33]], "spend_change": [-1000.0],
+                          "lift": [-2000.0], "lift_se": [300.0]})
+    model = mk.MMM(**national_sim.model_kwargs(),
+                   roas_priors={"tv": mk.Prior("LogNormal", mu=0.5, sigma=0.3)})
+    model.add_lift_tests(tests)
     twin = ev.clone(model)
-    assert type(twin) is WithOption and twin.extra == {"tv": 1.0}
+    assert twin.config() == model.config()
+    assert twin.roas_priors == model.roas_priors
+    pd.testing.assert_frame_equal(twin.lift_tests, model.lift_tests)
 
 
 # -- model comparison --------------------------------------------------------------------------
