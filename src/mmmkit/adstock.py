@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mmmkit._xp import as_array, namespace
-from mmmkit.priors import Prior, merge_priors
+from mmmkit.priors import Prior, check_param_names, merge_priors
 
 
 class Adstock:
@@ -73,13 +73,7 @@ class Adstock:
         return convolve(xp, x, w, self.max_lag)
 
     def _check_params(self, params: Mapping[str, Any]) -> None:
-        missing = set(self.param_names) - set(params)
-        extra = set(params) - set(self.param_names)
-        if missing or extra:
-            raise TypeError(
-                f"{type(self).__name__} takes parameters {self.param_names}; "
-                f"missing {sorted(missing)}, unexpected {sorted(extra)}."
-            )
+        check_param_names(type(self).__name__, self.param_names, params)
 
     # -- description / serialisation ---------------------------------------------------------
     def config(self) -> dict[str, Any]:

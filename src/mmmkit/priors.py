@@ -147,6 +147,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def check_param_names(owner: str, expected: tuple[str, ...], given: Mapping[str, Any]) -> None:
+    """A transform was called with exactly its parameters, or a TypeError naming the gap."""
+    missing = set(expected) - set(given)
+    extra = set(given) - set(expected)
+    if missing or extra:
+        raise TypeError(f"{owner} takes parameters {expected}; missing {sorted(missing)}, "
+                        f"unexpected {sorted(extra)}.")
+
+
 def merge_priors(
     defaults: Mapping[str, Prior], overrides: Mapping[str, Prior] | None, owner: str
 ) -> dict[str, Prior]:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mmmkit._xp import as_array, namespace
-from mmmkit.priors import Prior, merge_priors
+from mmmkit.priors import Prior, check_param_names, merge_priors
 
 
 class Saturation:
@@ -40,13 +40,7 @@ class Saturation:
 
     def apply(self, x: Any, **params: Any):
         """The curve at ``x`` (scaled adstocked spend, ``>= 0``), same shape as the broadcast."""
-        missing = set(self.param_names) - set(params)
-        extra = set(params) - set(self.param_names)
-        if missing or extra:
-            raise TypeError(
-                f"{type(self).__name__} takes parameters {self.param_names}; "
-                f"missing {sorted(missing)}, unexpected {sorted(extra)}."
-            )
+        check_param_names(type(self).__name__, self.param_names, params)
         xp = namespace(x, *params.values())
         x = as_array(xp, x)
         params = {k: as_array(xp, v) for k, v in params.items()}
