@@ -14,11 +14,14 @@ Conventions
   interval"). Credible intervals are equal-tailed, from posterior draws.
 * For a geo panel, numbers are totals over geos unless a ``geo`` option selects some.
 * A channel keeps its colour across all plots (its position in ``model.channels``).
+* A figure returned by the last line of a notebook cell is shown as a PNG, with or without
+  ``%matplotlib inline``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -54,6 +57,21 @@ _MAX_PANELS = 40  # arviz's own cap on subplots; more is unreadable on one figur
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
 # ---------------------------------------------------------------------------------------------
+class _Figure(Figure):
+    """A :class:`~matplotlib.figure.Figure` that Jupyter shows as an image.
+
+    IPython draws a plain Figure only through the formatter that ``%matplotlib inline``
+    registers; in a kernel where that never ran (these figures never touch pyplot), a cell
+    returning one printed ``<Figure size ...>``. Where the inline formatter is registered,
+    IPython prefers it and this method is not used.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+        return buf.getvalue()
+
+
 def _fitted(model):
     """The fitted data; raises :class:`mmmkit.NotFittedError` for an unfitted model."""
     return model._fitted_data()
@@ -117,7 +135,7 @@ def _grid(n: int, ncols: int, width: float, height: float, **kwargs) -> tuple[Fi
     """A figure with ``n`` axes in rows of ``ncols``; unused cells are hidden."""
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    fig = _Figure(figsize=(width * ncols, height * nrows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, **kwargs)).ravel()
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -304,7 +322,7 @@ def contributions(
     _, lower, upper = _band(expected, prob)
     actual = model.idata.observed_data[model.target].sel(geo=geos).sum("geo").values
     colors = _channel_colors(model)
-    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    fig = _Figure(figsize=(11, 4.6), layout="constrained")
     ax = fig.subplots()
     layers = [base_draws.mean(axis=0)] + [media[:, :, c].mean(axis=0)
                                           for c in range(len(model.channels))]
@@ -364,7 +382,7 @@ def waterfall(model, prob: float = 0.9, geo: str | Sequence[str] | None = None) 
     total = sum(draws for _, draws, _ in items)
     actual = float(model.idata.observed_data[model.target].sel(geo=geos).sum())
 
-    fig = Figure(figsize=(max(7.0, 1.0 * (len(items) + 1) + 2), 4.8), layout="constrained")
+    fig = _Figure(figsize=(max(7.0, 1.0 * (len(items) + 1) + 2), 4.8), layout="constrained")
     ax = fig.subplots()
     running = 0.0
     lo_q, hi_q = (1 - prob) / 2, 1 - (1 - prob) / 2
@@ -435,7 +453,7 @@ def roas(model, prob: float = 0.9, marginal: bool = True, currency: str | None =
     check_prob(prob)
     per = _per_currency(model, currency)
     kinds = [False, True] if marginal else [False]
-    fig = Figure(figsize=(5.2 * len(kinds) + 1, 0.55 * len(model.channels) + 2.2),
+    fig = _Figure(figsize=(5.2 * len(kinds) + 1, 0.55 * len(model.channels) + 2.2),
                  layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(kinds), sharey=True, squeeze=False)).ravel()
     colors = _channel_colors(model)
@@ -872,7 +890,7 @@ def diagnostics(model, var_names: Sequence[str] | None = None, kind: str = "rank
                 ax.set_xlabel("rank of the draw (all chains)", fontsize=7.5)
                 ax.set_ylabel("chain", fontsize=7.5)
         else:
-            fig = Figure(figsize=(11, 2.0 * len(names)), layout="constrained")
+            fig = _Figure(figsize=(11, 2.0 * len(names)), layout="constrained")
             axes = fig.subplots(len(names), 2, squeeze=False)
             az.plot_trace(model.idata, var_names=names, axes=axes, show=False, compact=True)
             for ax in axes[:, 1]:
@@ -947,7 +965,7 @@ def budget_plan(model, plan, currency: str | None = None, prob: float = 0.9) -> 
     planned = plan_allocation(model, plan)
     cur = _currency(model, currency)
     x = np.arange(len(model.channels))
-    fig = Figure(figsize=(max(6.5, 1.4 * len(x) + 2.5), 4.3), layout="constrained")
+    fig = _Figure(figsize=(max(6.5, 1.4 * len(x) + 2.5), 4.3), layout="constrained")
     ax = fig.subplots()
     width = 0.38
     for offset, values, label, style in (
