@@ -17,6 +17,8 @@ import pandas as pd
 import xarray as xr
 
 from mmmkit.adstock import Adstock, GeometricAdstock
+from mmmkit.approximate import METHODS as APPROX_METHODS
+from mmmkit.approximate import approximate_posterior, approximation_warning
 from mmmkit.calibration import combine_roas_priors, lift_test_arrays, validate_lift_tests
 from mmmkit.design import NATIONAL, ModelData
 from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
@@ -218,6 +220,7 @@ class MMM:
         cores: int | None = None,
         low_rank: bool = True,
         lift_tests: pd.DataFrame | None = None,
+        method: str = "nuts",
     ) -> MMM:
         """Validate ``df``, sample the posterior with NUTS, and return ``self``.
 
@@ -236,13 +239,36 @@ class MMM:
             correlations (effect size against curve shape) and about doubles the effective
             draws per second on panels.
         lift_tests : experiments to calibrate with (see :meth:`add_lift_tests`).
+        method : ``"nuts"`` (default: the posterior to report), or a quick draft for iterating
+            on a specification: ``"advi"`` (mean-field ADVI, see :mod:`mmmkit.approximate`).
+            A draft returns ``draws * chains`` independent draws
+            as one chain and warns that its intervals are approximate; ``tune``, ``sampler``,
+            ``target_accept``, ``cores`` and ``low_rank`` do not apply to it.
         """
+        if method != "nuts" and method not in APPROX_METHODS:
+            raise ValueError(
+                f"method must be 'nuts' or one of {APPROX_METHODS}, got {method!r}.")
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}.")
         if lift_tests is not None:
             self.add_lift_tests(lift_tests)
         data = self.prepare(df)
         model = self.build_model(data)
+        if method != "nuts":
+            import time
+
+            t0 = time.perf_counter()
+            compiled = _compiled_nutpie(model, self._compile_key(data))
+            compile_seconds = time.perf_counter() - t0
+            posterior, sample_stats, info = approximate_posterior(
+                compiled, model, method=method, draws=draws * chains, seed=seed,
+                progress=progress)
+            self.data_ = data
+            self.fit_info_ = {"method": method, "draws": draws * chains, "chains": 1,
+                              "seed": seed, "compile_seconds": compile_seconds, **info}
+            self.idata = self._assemble_idata(posterior, sample_stats, seed)
+            warnings.warn(approximation_warning(method, info), FitWarning, stacklevel=2)
+            return self
         posterior, sample_stats, seconds = _sample(
             model, key=self._compile_key(data), sampler=sampler, draws=draws, tune=tune,
             chains=chains, seed=seed,
@@ -250,8 +276,8 @@ class MMM:
         )
         self.data_ = data
         self.fit_info_ = {
-            "sampler": sampler, "draws": draws, "tune": tune, "chains": chains, "seed": seed,
-            "target_accept": target_accept, **seconds,
+            "method": "nuts", "sampler": sampler, "draws": draws, "tune": tune,
+            "chains": chains, "seed": seed, "target_accept": target_accept, **seconds,
         }
         self.idata = self._assemble_idata(posterior, sample_stats, seed)
         for message in convergence_warnings(self.diagnostics(), target_accept=target_accept):
