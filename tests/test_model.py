@@ -58,13 +58,18 @@ def _mean_at_draws(model, data, draws: dict) -> np.ndarray:
     return pytensor.graph.clone_replace(mu, replace).eval()
 
 
-@pytest.mark.parametrize("likelihood", ["normal", "studentt"])
-def test_numpy_engine_reproduces_the_pymc_graph(national_sim, likelihood):
+@pytest.mark.parametrize(("sim_name", "likelihood"), [
+    ("national_sim", "normal"), ("national_sim", "studentt"), ("panel_sim", "normal")])
+def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood):
     """Contributions, ROAS and predictions are numpy; they must equal the sampled model."""
-    adstock = {"tv": mk.WeibullAdstock(max_lag=6, kind="pdf"),
-               "search": mk.GeometricAdstock(max_lag=4), "social": mk.DelayedAdstock(max_lag=5)}
-    saturation = {"tv": mk.HillSaturation(), "search": mk.LogisticSaturation(),
-                  "social": mk.MichaelisMentenSaturation()}
+    national_sim = request.getfixturevalue(sim_name)
+    adstocks = [mk.WeibullAdstock(max_lag=6, kind="pdf"), mk.GeometricAdstock(max_lag=4),
+                mk.DelayedAdstock(max_lag=5)]
+    saturations = [mk.HillSaturation(), mk.LogisticSaturation(),
+                   mk.MichaelisMentenSaturation()]
+    channels = national_sim.channels
+    adstock = {ch: adstocks[i % 3] for i, ch in enumerate(channels)}
+    saturation = {ch: saturations[i % 3] for i, ch in enumerate(channels)}
     model = mk.MMM(**national_sim.model_kwargs(), adstock=adstock, saturation=saturation,
                    likelihood=likelihood)
     data = model.prepare(national_sim.data)
