@@ -142,7 +142,10 @@ def kernel_manager(directory: Path):
         "language": "python",
     }))
     specs = KernelSpecManager(kernel_dirs=[str(directory / "kernels")])
-    return KernelManager(kernel_name="mmmkit-python", kernel_spec_manager=specs)
+    # IPC (Unix sockets in ``directory``) rather than TCP: no ports to collide between test
+    # workers, and nothing listening on the network
+    return KernelManager(kernel_name="mmmkit-python", kernel_spec_manager=specs,
+                         transport="ipc", ip=str(directory / "kernel-ipc"))
 
 
 def kernel_env(fast: bool) -> dict[str, str]:
