@@ -105,7 +105,7 @@ sat = curves.saturation_point(threshold=1.0, prob=PROB)
 print("Break-even spend (marginal ROAS = 1) over the 208 weeks, currency units:")
 print(pd.DataFrame({
     "actual spend": sat["current_spend"].map("{:,.0f}".format),
-    "break-even spend [90% interval]": sat.apply(
+    "break-even spend, median [90% interval]": sat.apply(
         lambda r: f"{r['median']:,.0f} [{r['lower']:,.0f}, {r['upper']:,.0f}]", axis=1),
     "P(already past it)": sat["prob_saturated"].map("{:.0%}".format),
 }).to_string())
