@@ -34,6 +34,8 @@ METHODS = ("advi",)
 
 # Adam steps; each is one log-density gradient at one Monte Carlo draw
 DEFAULT_ITERATIONS = 6000
+# a rough fit is enough to start NUTS's chains in the posterior's bulk
+INIT_ITERATIONS = 1000
 
 
 class _Density:
@@ -86,44 +88,29 @@ class _Density:
         return values
 
 
-def fit_advi(
-    compiled,
-    *,
-    draws: int,
-    seed: int | None,
-    iterations: int = DEFAULT_ITERATIONS,
-    learning_rate: float = 0.05,
-    progress: bool = False,
-) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Mean-field ADVI on a nutpie-compiled model.
+def optimize_advi(
+    density: _Density, *, seed: int | None, iterations: int, learning_rate: float = 0.05,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Fit the mean-field Gaussian ``x = m + exp(omega) * eps`` by Adam on the ELBO.
 
-    The variational family is ``x = m + exp(omega) * eps``, ``eps ~ N(0, I)`` on the sampler's
-    unconstrained space (Jacobians included in the log density). Adam ascends a one-draw
-    estimate of the ELBO gradient, ``d/dm = g``, ``d/domega = g * eps * exp(omega) + 1``, with
-    the step size decaying as ``1/sqrt(1 + t/250)``; the returned parameters are the average
-    over the last quarter of the steps, which removes most of the Monte Carlo jitter.
-
-    Parameters
-    ----------
-    compiled : ``nutpie.CompiledPyMCModel`` (numba backend).
-    draws : independent draws to return.
-    seed : makes the optimisation and the draws reproducible.
-    iterations : Adam steps (one gradient evaluation each).
-    learning_rate : Adam's initial step size, on the unconstrained scale.
+    The variational family lives on the sampler's unconstrained space (Jacobians included in
+    the log density). Adam ascends a one-draw estimate of the ELBO gradient, ``d/dm = g``,
+    ``d/domega = g * eps * exp(omega) + 1``, with the step size decaying as
+    ``1/sqrt(1 + t/250)``; the returned parameters are the average over the last quarter of
+    the steps, which removes most of the Monte Carlo jitter.
 
     Returns
     -------
-    values : ``{variable name: (draws, ...)}`` for every model variable (constrained values
-        and deterministics; nutpie's transformed ``*__`` copies included).
+    m, omega : ``(n,)`` each: the approximation's mean and log standard deviation.
     info : ``approximation_seconds``, ``iterations``, ``elbo`` (nats, mean of the last quarter
         of the steps' one-draw estimates), ``failed_steps`` (steps whose draw had a non-finite
         density and were skipped).
     """
-    density = _Density(compiled)
     n = density.n
     rng = np.random.default_rng(None if seed is None else [int(seed), 11])
     t0 = time.perf_counter()
-    start = np.asarray(compiled.initial_point_func(int(rng.integers(2**31))), dtype=float)
+    start = np.asarray(density.compiled.initial_point_func(int(rng.integers(2**31))),
+                       dtype=float)
     params = np.concatenate([start, np.full(n, -2.0)])  # m, omega: start narrow (sd 0.14)
     first, second = np.zeros(2 * n), np.zeros(2 * n)
     beta1, beta2 = 0.9, 0.999
@@ -154,9 +141,6 @@ def fit_advi(
             elbos.append(logp + omega.sum())
     if kept:
         params = mean_params / kept
-    m, omega = params[:n], params[n:]
-    x = m + np.exp(omega) * rng.standard_normal((draws, n))
-    values = density.expand(x)
     info = {
         "approximation_seconds": time.perf_counter() - t0,
         "iterations": iterations,
@@ -165,11 +149,76 @@ def fit_advi(
         else float("nan"),
         "failed_steps": failed,
     }
-    return values, info
+    return params[:n], params[n:], info
+
+
+def fit_advi(
+    compiled,
+    *,
+    draws: int,
+    seed: int | None,
+    iterations: int = DEFAULT_ITERATIONS,
+    learning_rate: float = 0.05,
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Mean-field ADVI on a nutpie-compiled model, and ``draws`` draws from it.
+
+    Parameters
+    ----------
+    compiled : ``nutpie.CompiledPyMCModel`` (numba backend).
+    draws : independent draws to return.
+    seed : makes the optimisation and the draws reproducible.
+    iterations : Adam steps (one gradient evaluation each).
+    learning_rate : Adam's initial step size, on the unconstrained scale.
+
+    Returns
+    -------
+    values : ``{variable name: (draws, ...)}`` for every model variable (constrained values
+        and deterministics; nutpie's transformed ``*__`` copies included).
+    info : see :func:`optimize_advi`.
+    """
+    density = _Density(compiled)
+    m, omega, info = optimize_advi(density, seed=seed, iterations=iterations,
+                                   learning_rate=learning_rate)
+    rng = np.random.default_rng(None if seed is None else [int(seed), 12])
+    x = m + np.exp(omega) * rng.standard_normal((draws, density.n))
+    return density.expand(x), info
+
+
+def with_advi_start(compiled, *, seed: int | None, iterations: int = INIT_ITERATIONS):
+    """``compiled`` whose chains start at draws from a short ADVI fit instead of near zero.
+
+    nutpie starts each chain near the origin of the unconstrained space, which for an MMM is
+    far from the posterior (an effect of e^0 = 1 where 0.1 is typical, a noise scale of 1 where
+    0.05 is typical); early warm-up then spends hundreds of leapfrog steps per draw getting
+    there. Starting each chain at its own draw from a mean-field approximation (Zhang et al.
+    2022 do the same with Pathfinder) halved the warm-up's gradient evaluations on the 30-geo
+    scenario. Independent draws, not one point, keep the chains over-dispersed enough for
+    r-hat. If the approximation fails, the model is returned unchanged.
+
+    Returns
+    -------
+    (compiled model, info): ``info`` has ``init_seconds`` (``None`` when it fell back).
+    """
+    import dataclasses
+
+    try:
+        m, omega, info = optimize_advi(_Density(compiled), seed=seed, iterations=iterations)
+    except RuntimeError:
+        return compiled, {"init_seconds": None}
+    if not (np.all(np.isfinite(m)) and np.all(np.isfinite(omega))):
+        return compiled, {"init_seconds": None}
+    scale = np.exp(omega)
+
+    def initial_point(chain_seed: int) -> np.ndarray:
+        rng = np.random.default_rng([int(chain_seed), 13])
+        return m + scale * rng.standard_normal(m.size)
+
+    return (dataclasses.replace(compiled, initial_point_func=initial_point),
+            {"init_seconds": info["approximation_seconds"]})
 
 
 def approximate_posterior(
-    compiled, model, *, method: str, draws: int, seed: int | None, progress: bool,
+    compiled, model, *, method: str, draws: int, seed: int | None,
     iterations: int | None = None,
 ) -> tuple[xr.Dataset, xr.Dataset, dict[str, Any]]:
     """Draft posterior of ``model`` (``pymc.Model``) as ArviZ-style datasets.
@@ -182,7 +231,7 @@ def approximate_posterior(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {('nuts', *METHODS)}, got {method!r}.")
-    values, info = fit_advi(compiled, draws=draws, seed=seed, progress=progress,
+    values, info = fit_advi(compiled, draws=draws, seed=seed,
                             iterations=iterations or DEFAULT_ITERATIONS)
     coords = {"chain": [0], "draw": np.arange(draws)}
     variables = {}

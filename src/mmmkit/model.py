@@ -18,7 +18,7 @@ import xarray as xr
 
 from mmmkit.adstock import Adstock, GeometricAdstock
 from mmmkit.approximate import METHODS as APPROX_METHODS
-from mmmkit.approximate import approximate_posterior, approximation_warning
+from mmmkit.approximate import approximate_posterior, approximation_warning, with_advi_start
 from mmmkit.calibration import combine_roas_priors, lift_test_arrays, validate_lift_tests
 from mmmkit.design import NATIONAL, ModelData
 from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
@@ -221,6 +221,7 @@ class MMM:
         low_rank: bool = True,
         lift_tests: pd.DataFrame | None = None,
         method: str = "nuts",
+        init: str = "advi",
     ) -> MMM:
         """Validate ``df``, sample the posterior with NUTS, and return ``self``.
 
@@ -244,7 +245,12 @@ class MMM:
             A draft returns ``draws * chains`` independent draws
             as one chain and warns that its intervals are approximate; ``tune``, ``sampler``,
             ``target_accept``, ``cores`` and ``low_rank`` do not apply to it.
+        init : nutpie only: where chains start. ``"advi"`` (default) starts each chain at its
+            own draw from a short ADVI fit (1000 gradient steps), which cuts the warm-up's
+            cost about in half on panels; ``"jitter"`` is nutpie's own start near zero.
         """
+        if init not in ("advi", "jitter"):
+            raise ValueError(f"init must be 'advi' or 'jitter', got {init!r}.")
         if method != "nuts" and method not in APPROX_METHODS:
             raise ValueError(
                 f"method must be 'nuts' or one of {APPROX_METHODS}, got {method!r}.")
@@ -261,8 +267,7 @@ class MMM:
             compiled = _compiled_nutpie(model, self._compile_key(data))
             compile_seconds = time.perf_counter() - t0
             posterior, sample_stats, info = approximate_posterior(
-                compiled, model, method=method, draws=draws * chains, seed=seed,
-                progress=progress)
+                compiled, model, method=method, draws=draws * chains, seed=seed)
             self.data_ = data
             self.fit_info_ = {"method": method, "draws": draws * chains, "chains": 1,
                               "seed": seed, "compile_seconds": compile_seconds, **info}
@@ -273,10 +278,11 @@ class MMM:
             model, key=self._compile_key(data), sampler=sampler, draws=draws, tune=tune,
             chains=chains, seed=seed,
             target_accept=target_accept, progress=progress, cores=cores, low_rank=low_rank,
+            init=init,
         )
         self.data_ = data
         self.fit_info_ = {
-            "method": "nuts", "sampler": sampler, "draws": draws, "tune": tune,
+            "method": "nuts", "init": init, "sampler": sampler, "draws": draws, "tune": tune,
             "chains": chains, "seed": seed, "target_accept": target_accept, **seconds,
         }
         self.idata = self._assemble_idata(posterior, sample_stats, seed)
@@ -628,7 +634,7 @@ def _compiled_nutpie(model, key: str):
 
 
 def _sample(model, *, key, sampler, draws, tune, chains, seed, target_accept, progress, cores,
-            low_rank=False):
+            low_rank=False, init="jitter"):
     """Run NUTS; returns the posterior and sample_stats datasets and timings (seconds)."""
     import time
 
@@ -641,6 +647,8 @@ def _sample(model, *, key, sampler, draws, tune, chains, seed, target_accept, pr
 
         compiled = _compiled_nutpie(model, key)
         t1 = time.perf_counter()
+        if init == "advi":
+            compiled, _ = with_advi_start(compiled, seed=seed)
         idata = nutpie.sample(
             compiled, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed,
             target_accept=target_accept, progress_bar=progress, save_warmup=False,
