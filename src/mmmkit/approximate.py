@@ -187,13 +187,14 @@ def fit_advi(
 def with_advi_start(compiled, *, seed: int | None, iterations: int = INIT_ITERATIONS):
     """``compiled`` whose chains start at draws from a short ADVI fit instead of near zero.
 
-    nutpie starts each chain near the origin of the unconstrained space, which for an MMM is
-    far from the posterior (an effect of e^0 = 1 where 0.1 is typical, a noise scale of 1 where
-    0.05 is typical); early warm-up then spends hundreds of leapfrog steps per draw getting
-    there. Starting each chain at its own draw from a mean-field approximation (Zhang et al.
-    2022 do the same with Pathfinder) halved the warm-up's gradient evaluations on the 30-geo
-    scenario. Independent draws, not one point, keep the chains over-dispersed enough for
-    r-hat. If the approximation fails, the model is returned unchanged.
+    nutpie starts each chain near the origin of the unconstrained space. For a model whose
+    posterior lies far from there (custom priors on unusual scales, say) early warm-up spends
+    many leapfrog steps getting there; starting each chain at its own draw from a mean-field
+    approximation (as Zhang et al. 2022 do with Pathfinder) skips that walk. Independent draws,
+    not one point, keep the chains over-dispersed enough for r-hat. On mmmkit's own scaled
+    parameterisation the origin is already close, and ``benchmarks/bench_init.py`` measured no
+    consistent gain, so this is an option, not the default. If the approximation fails, the
+    model is returned unchanged.
 
     Returns
     -------

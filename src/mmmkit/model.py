@@ -221,7 +221,7 @@ class MMM:
         low_rank: bool = True,
         lift_tests: pd.DataFrame | None = None,
         method: str = "nuts",
-        init: str = "advi",
+        init: str = "jitter",
     ) -> MMM:
         """Validate ``df``, sample the posterior with NUTS, and return ``self``.
 
@@ -245,9 +245,10 @@ class MMM:
             A draft returns ``draws * chains`` independent draws
             as one chain and warns that its intervals are approximate; ``tune``, ``sampler``,
             ``target_accept``, ``cores`` and ``low_rank`` do not apply to it.
-        init : nutpie only: where chains start. ``"advi"`` (default) starts each chain at its
-            own draw from a short ADVI fit (1000 gradient steps), which cuts the warm-up's
-            cost about in half on panels; ``"jitter"`` is nutpie's own start near zero.
+        init : nutpie only: where chains start. ``"jitter"`` (default) is nutpie's own start
+            near zero, which mmmkit's scaled parameters keep close to the posterior;
+            ``"advi"`` starts each chain at its own draw from a short ADVI fit (1000 gradient
+            steps), for models whose custom priors put the posterior far from zero.
         """
         if init not in ("advi", "jitter"):
             raise ValueError(f"init must be 'advi' or 'jitter', got {init!r}.")
