@@ -220,7 +220,7 @@ def with_advi_start(compiled, *, seed: int | None, iterations: int = INIT_ITERAT
 
 def approximate_posterior(
     compiled, model, *, method: str, draws: int, seed: int | None,
-    iterations: int | None = None,
+    iterations: int = DEFAULT_ITERATIONS,
 ) -> tuple[xr.Dataset, xr.Dataset, dict[str, Any]]:
     """Draft posterior of ``model`` (``pymc.Model``) as ArviZ-style datasets.
 
@@ -232,8 +232,7 @@ def approximate_posterior(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {('nuts', *METHODS)}, got {method!r}.")
-    values, info = fit_advi(compiled, draws=draws, seed=seed,
-                            iterations=iterations or DEFAULT_ITERATIONS)
+    values, info = fit_advi(compiled, draws=draws, seed=seed, iterations=iterations)
     coords = {"chain": [0], "draw": np.arange(draws)}
     variables = {}
     for name, array in values.items():

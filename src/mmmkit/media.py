@@ -39,6 +39,18 @@ class ChannelGroup:
         """PyMC variable name, e.g. ``adstock_alpha`` or ``adstock_group1_alpha``."""
         return f"{part}_{param}" if self.single else f"{part}_group{self.index}_{param}"
 
+    def split_params(self, params: Mapping[str, object]) -> tuple[dict, dict]:
+        """``(adstock kwargs, saturation kwargs)`` of this group, from ``{var name: value}``."""
+        ad = {p: params[self.var("adstock", p)] for p in self.adstock.param_names}
+        sat = {p: params[self.var("saturation", p)] for p in self.saturation.param_names}
+        return ad, sat
+
+    def channel_params(self, params: Mapping[str, object], channel: str) -> tuple[dict, dict]:
+        """:meth:`split_params` for one channel: each value's last (channel) axis indexed."""
+        j = self.channels.index(channel)
+        ad, sat = self.split_params(params)
+        return {p: v[..., j] for p, v in ad.items()}, {p: v[..., j] for p, v in sat.items()}
+
     def variables(self) -> dict[str, tuple[str, str]]:
         """``{var name: (part, param)}`` for this group's transform parameters."""
         names = {self.var("adstock", p): ("adstock", p) for p in self.adstock.param_names}
@@ -120,8 +132,9 @@ class MediaBlock:
         and slow NUTS down.
 
         ``scaled_spend`` ``(G, T, C)`` is data, so each group's lagged copies are precomputed
-        once (``(L, G, T, C_g)``) and registered as ``pm.Data``; adstock is then one weighted
-        sum over lags — no scan, no convolution op — which keeps gradients cheap.
+        once (``(C_g, G*T, L)``, :func:`channel_major_lags`) and registered as ``pm.Data``;
+        adstock is then one matrix-vector product per channel — no scan, no convolution op —
+        which keeps gradients cheap.
 
         Returns
         -------
@@ -141,8 +154,7 @@ class MediaBlock:
                 for p in transform.param_names:
                     var = g.var(part, p)
                     params[var] = transform.priors[p].create(var, dims=g.dim)
-            ad = {p: params[g.var("adstock", p)] for p in g.adstock.param_names}
-            sat = {p: params[g.var("saturation", p)] for p in g.saturation.param_names}
+            ad, sat = g.split_params(params)
             w = g.adstock.weights(**ad)  # (C_g, L)
             # adstock as one batched matrix-vector product per channel: BLAS reads the lag
             # data once forward and once for the weights' gradient, about twice as fast as
@@ -157,28 +169,6 @@ class MediaBlock:
         response = parts[0] if len(parts) == 1 else pt.concatenate(parts, axis=-1)
         return response, params
 
-    def _group_response(self, xp, g: ChannelGroup, lags, params, index=None):
-        """Normalised response of a group from lagged scaled spend ``(L, ..., C_g)``.
-
-        ``index`` picks one channel of the group (its parameters become scalars and ``lags``
-        has no channel axis).
-        """
-        ad = {p: params[g.var("adstock", p)] for p in g.adstock.param_names}
-        sat = {p: params[g.var("saturation", p)] for p in g.saturation.param_names}
-        if index is not None:
-            ad = {p: v[index] for p, v in ad.items()}
-            sat = {p: v[index] for p, v in sat.items()}
-        w = g.adstock.weights(**ad)  # (C_g, L), or (L,) for one channel
-        # lags along axis 0, broadcast over the middle axes (indexing keeps broadcastability
-        # static, which a reshape with symbolic sizes would lose)
-        if index is None:
-            middle = (None,) * (lags.ndim - 2)
-            w_b = w.T[(slice(None), *middle, slice(None))]
-        else:
-            w_b = w[(slice(None), *((None,) * (lags.ndim - 1)))]
-        adstocked = xp.sum(lags * w_b, axis=0)
-        return g.saturation.apply(adstocked, **sat) / g.saturation.apply(1.0, **sat)
-
     def channel_response(self, channel: str, lags, params):
         """One channel's normalised response (PyTensor) from its lagged scaled spend.
 
@@ -189,8 +179,13 @@ class MediaBlock:
         import pytensor.tensor as pt
 
         g = next(g for g in self.groups if channel in g.channels)
-        return self._group_response(pt, g, pt.as_tensor_variable(lags), params,
-                                    index=g.channels.index(channel))
+        ad, sat = g.channel_params(params, channel)
+        lags = pt.as_tensor_variable(lags)
+        w = g.adstock.weights(**ad)  # (L_c,)
+        # lags along axis 0, broadcast over the others (indexing keeps broadcastability
+        # static, which a reshape with symbolic sizes would lose)
+        adstocked = pt.sum(lags * w[(slice(None), *((None,) * (lags.ndim - 1)))], axis=0)
+        return g.saturation.apply(adstocked, **sat) / g.saturation.apply(1.0, **sat)
 
     # -- numpy on posterior draws ------------------------------------------------------------------
     def evaluate(self, params: Mapping[str, np.ndarray], scaled_spend: np.ndarray) -> np.ndarray:
@@ -208,8 +203,7 @@ class MediaBlock:
         """
         parts = []
         for g, sl in zip(self.groups, self.slices(), strict=True):
-            ad = {p: params[g.var("adstock", p)] for p in g.adstock.param_names}
-            sat = {p: params[g.var("saturation", p)] for p in g.saturation.param_names}
+            ad, sat = g.split_params(params)
             w = g.adstock.weights(**ad)  # (S, C_g, L)
             lags = lag_stack(scaled_spend[..., sl], g.adstock.max_lag)  # (L, G, T, C_g)
             adstocked = np.einsum("lgtc,scl->sgtc", lags, w, optimize=True)

@@ -261,33 +261,26 @@ class MMM:
             self.add_lift_tests(lift_tests)
         data = self.prepare(df)
         model = self.build_model(data)
-        if method != "nuts":
-            import time
-
-            t0 = time.perf_counter()
-            compiled = _compiled_nutpie(model, self._compile_key(data))
-            compile_seconds = time.perf_counter() - t0
-            posterior, sample_stats, info = approximate_posterior(
-                compiled, model, method=method, draws=draws * chains, seed=seed)
-            self.data_ = data
-            self.fit_info_ = {"method": method, "draws": draws * chains, "chains": 1,
-                              "seed": seed, "compile_seconds": compile_seconds, **info}
-            self.idata = self._assemble_idata(posterior, sample_stats, seed)
-            warnings.warn(approximation_warning(method, info), FitWarning, stacklevel=2)
-            return self
-        posterior, sample_stats, seconds = _sample(
-            model, key=self._compile_key(data), sampler=sampler, draws=draws, tune=tune,
-            chains=chains, seed=seed,
-            target_accept=target_accept, progress=progress, cores=cores, low_rank=low_rank,
-            init=init,
-        )
+        key = self._compile_key(data)
+        if method == "nuts":
+            posterior, sample_stats, seconds = _sample(
+                model, key=key, sampler=sampler, draws=draws, tune=tune, chains=chains,
+                seed=seed, target_accept=target_accept, progress=progress, cores=cores,
+                low_rank=low_rank, init=init,
+            )
+            info = {"init": init, "sampler": sampler, "draws": draws, "tune": tune,
+                    "chains": chains, "target_accept": target_accept, **seconds}
+        else:
+            posterior, sample_stats, info = _approximate(model, key=key, method=method,
+                                                         draws=draws * chains, seed=seed)
         self.data_ = data
-        self.fit_info_ = {
-            "method": "nuts", "init": init, "sampler": sampler, "draws": draws, "tune": tune,
-            "chains": chains, "seed": seed, "target_accept": target_accept, **seconds,
-        }
+        self.fit_info_ = {"method": method, "seed": seed, **info}
         self.idata = self._assemble_idata(posterior, sample_stats, seed)
-        for message in convergence_warnings(self.diagnostics(), target_accept=target_accept):
+        if method == "nuts":
+            messages = convergence_warnings(self.diagnostics(), target_accept=target_accept)
+        else:
+            messages = [approximation_warning(method, info)]
+        for message in messages:
             warnings.warn(message, FitWarning, stacklevel=2)
         return self
 
@@ -632,6 +625,20 @@ def _compiled_nutpie(model, key: str):
     while len(_COMPILED) > _COMPILED_MAX:
         _COMPILED.pop(next(iter(_COMPILED)))
     return cached
+
+
+def _approximate(model, *, key, method, draws, seed):
+    """Draft posterior (:mod:`mmmkit.approximate`) on the cached nutpie compile; returns the
+    posterior and sample_stats datasets and ``info`` (timings, ELBO, one chain of draws)."""
+    import time
+
+    t0 = time.perf_counter()
+    compiled = _compiled_nutpie(model, key)
+    compile_seconds = time.perf_counter() - t0
+    posterior, sample_stats, info = approximate_posterior(
+        compiled, model, method=method, draws=draws, seed=seed)
+    return posterior, sample_stats, {"draws": draws, "chains": 1,
+                                     "compile_seconds": compile_seconds, **info}
 
 
 def _sample(model, *, key, sampler, draws, tune, chains, seed, target_accept, progress, cores,

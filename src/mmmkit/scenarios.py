@@ -1124,10 +1124,8 @@ def _channel_params(model: MMM, params: Mapping[str, np.ndarray], ch: str,
     ``channel_effect * target_scale / saturation(1)`` (see the module docstring)."""
     media = model.media
     group = next(g for g in media.groups if ch in g.channels)
-    j = group.channels.index(ch)
-    w = group.adstock.weights(**{p: params[group.var("adstock", p)][:, j]
-                                 for p in group.adstock.param_names})  # (S, L)
-    sat = {p: params[group.var("saturation", p)][:, j] for p in group.saturation.param_names}
+    ad, sat = group.channel_params(params, ch)  # each (S,)
+    w = group.adstock.weights(**ad)  # (S, L)
     at_one = np.asarray(group.saturation.apply(1.0, **sat), dtype=float)  # (S,)
     effect = params["channel_effect"][:, list(geo_idx), media.order.index(ch)]  # (S, G')
     coef = effect * model.data_.target_scale[list(geo_idx)][None, :] / at_one[:, None]
