@@ -64,12 +64,15 @@ def build_pymc_model(
     priors: Mapping[str, Prior],
     roas_priors: Mapping[str, Prior] | None = None,
     lift_tests: Sequence[LiftTestArrays] = (),
+    fused_media: bool = True,
 ):
     """The PyMC model for ``data``; see the module docstring for the equations.
 
     ``roas_priors`` (``{channel: Prior}``) makes those channels' ROAS the parameter and
     derives their effect level from it; ``lift_tests`` adds each experiment's measured lift
-    to the likelihood (:mod:`mmmkit.calibration`).
+    to the likelihood (:mod:`mmmkit.calibration`). ``fused_media=False`` builds the media
+    block from generic PyTensor pieces instead of the fused kernel (the same function; the
+    reference for tests).
     """
     import pymc as pm
     import pytensor.tensor as pt
@@ -97,8 +100,7 @@ def build_pymc_model(
         spend = np.concatenate([spend, np.zeros((n_geos, tail, spend.shape[2]))], axis=1)
     with pm.Model(coords=coords) as model:
         y = pm.Data("target_scaled", data.scaled_target(), dims=("geo", "date"))
-        response, transform_params = media.build(spend)  # (G, T + tail, C)
-        saturated = response[:, :n_weeks, :] if tail else response
+        media_graph, transform_params = media.build(spend, fused=fused_media)
 
         if n_geos > 1:
             effect_sd = priors["channel_effect_sigma"].create(
@@ -109,8 +111,8 @@ def build_pymc_model(
             deviation = pt.zeros((1, len(media.order)))
         if roas_channels:
             effect_mu = _effect_mu_from_roas(
-                data, media, priors, roas_priors, roas_channels, free_channels, response,
-                deviation)
+                data, media, priors, roas_priors, roas_channels, free_channels,
+                media_graph.response(), deviation)  # response (G, T + tail, C)
         else:
             effect_mu = priors["channel_effect_mu"].create("channel_effect_mu", dims="channel")
         log_effect = effect_mu[None, :] + deviation
@@ -119,7 +121,9 @@ def build_pymc_model(
         # Centred media (as one centres predictors in a regression): NUTS moves each geo's mean
         # level, which the data fix tightly, and the intercept is derived. Otherwise every geo's
         # intercept trades off against the common media level along one long ridge.
-        media_term = pt.sum(saturated * effect[:, None, :], axis=-1)  # (G, T)
+        media_term = media_graph.weighted(effect)  # (G, T + tail)
+        if tail:
+            media_term = media_term[:, :n_weeks]
         level = priors["level"].create("level", dims="geo")
         media_mean = pt.mean(media_term, axis=1)
         intercept = pm.Deterministic("intercept", level - media_mean, dims="geo")

@@ -122,8 +122,8 @@ class MediaBlock:
             return {}
         return {g.dim: g.channels for g in self.groups}
 
-    def build(self, scaled_spend: np.ndarray, data_name: str = "spend_lags"):
-        """Media response ``(G, T, C)`` (internal channel order) as a PyTensor expression.
+    def build(self, scaled_spend: np.ndarray, data_name: str = "spend", *, fused: bool = True):
+        """The media block of the PyMC model (call inside its ``pm.Model`` context).
 
         Each channel's curve is divided by its value at a typical week's spend (scaled spend
         1), so the model's effect parameter is the weekly contribution of a typical active
@@ -131,43 +131,42 @@ class MediaBlock:
         saturation (a far extrapolation) would be strongly correlated with the curve's shape
         and slow NUTS down.
 
-        ``scaled_spend`` ``(G, T, C)`` is data, so each group's lagged copies are precomputed
-        once (``(C_g, G*T, L)``, :func:`channel_major_lags`) and registered as ``pm.Data``;
-        adstock is then one matrix-vector product per channel — no scan, no convolution op —
-        which keeps gradients cheap.
+        ``scaled_spend`` ``(G, T, C)`` is data, registered as ``pm.Data`` once per group.
+        With ``fused`` (the default) a group whose curve has a kernel in
+        :mod:`mmmkit.media_kernel` is one Op over channel-major spend ``(C_g, G, T)``: adstock,
+        curve and the effect-weighted sum over channels in one cache-friendly pass, forward
+        and gradient. Otherwise (other curves, or ``fused=False``, the reference the kernel
+        is tested against) the lagged copies of spend are precomputed (``(C_g, G*T, L)``,
+        :func:`channel_major_lags`), adstock is one matrix-vector product per channel and
+        the curve is applied elementwise.
 
         Returns
         -------
-        response : tensor ``(G, T, C)``.
+        graph : :class:`MediaGraph`, the response ``(G, T, C)`` and weighted sums of it.
         params : ``{var name: tensor (C_g,)}`` the transform parameters created, for
             :meth:`channel_response`.
         """
         import pymc as pm
-        import pytensor.tensor as pt
 
-        n_geos = scaled_spend.shape[0]
+        from mmmkit.media_kernel import CURVES
+
         parts, params = [], {}
         for g, sl in zip(self.groups, self.slices(), strict=True):
             name = data_name if g.single else f"{data_name}_group{g.index}"
-            lags = pm.Data(name, channel_major_lags(scaled_spend[..., sl], g.adstock.max_lag))
             for part, transform in (("adstock", g.adstock), ("saturation", g.saturation)):
                 for p in transform.param_names:
                     var = g.var(part, p)
                     params[var] = transform.priors[p].create(var, dims=g.dim)
             ad, sat = g.split_params(params)
-            w = g.adstock.weights(**ad)  # (C_g, L)
-            # adstock as one batched matrix-vector product per channel: BLAS reads the lag
-            # data once forward and once for the weights' gradient, about twice as fast as
-            # broadcasting the weights over a (L, G, T, C) array
-            # (pt.matmul compiles to a slower Blockwise loop in PyTensor 2.38; batched_dot's
-            # deprecation notice has no faster replacement yet, so it is silenced here)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)
-                adstocked = pt.batched_dot(lags, w)  # (C_g, G*T)
-            adstocked = adstocked.reshape((len(g.channels), n_geos, -1)).transpose(1, 2, 0)
-            parts.append(g.saturation.apply(adstocked, **sat) / g.saturation.apply(1.0, **sat))
-        response = parts[0] if len(parts) == 1 else pt.concatenate(parts, axis=-1)
-        return response, params
+            kernel = fused and g.saturation.kind in CURVES
+            if kernel:
+                data = pm.Data(f"{name}_channel_major", np.ascontiguousarray(
+                    scaled_spend[..., sl].transpose(2, 0, 1), dtype=float))
+            else:
+                data = pm.Data(f"{name}_lags",
+                               channel_major_lags(scaled_spend[..., sl], g.adstock.max_lag))
+            parts.append(_GroupGraph(g, sl, data, g.adstock.weights(**ad), sat, kernel))
+        return MediaGraph(parts, scaled_spend.shape[0]), params
 
     def channel_response(self, channel: str, lags, params):
         """One channel's normalised response (PyTensor) from its lagged scaled spend.
@@ -219,6 +218,94 @@ class MediaBlock:
             "adstock": {ch: self.adstock_of(ch).config() for ch in self.channels},
             "saturation": {ch: self.saturation_of(ch).config() for ch in self.channels},
         }
+
+
+@dataclass
+class _GroupGraph:
+    group: ChannelGroup
+    columns: slice  # the group's channels in internal order
+    data: object  # pm.Data: spend (C_g, G, T) for the kernel, else lags (C_g, G*T, L)
+    weights: object  # adstock kernel (C_g, L)
+    sat: dict  # curve parameters, each (C_g,)
+    kernel: bool
+
+    def curve_args(self):
+        from mmmkit.media_kernel import CURVES
+
+        return [self.sat[p] for p in CURVES[self.group.saturation.kind]]
+
+    def at_one(self):
+        """The curve at a typical week's spend (scaled spend 1), ``(C_g,)``: the normaliser."""
+        return self.group.saturation.apply(1.0, **self.sat)
+
+    def response(self, n_geos: int):
+        """Normalised response ``(G, T, C_g)``."""
+        import pytensor.tensor as pt
+
+        from mmmkit.media_kernel import adstock_saturation_op
+
+        if self.kernel:
+            kind = self.group.saturation.kind
+            curve = adstock_saturation_op(kind, self.data, self.weights, *self.curve_args())
+            return curve.transpose(1, 2, 0)  # normalised in the kernel
+        # adstock as one batched matrix-vector product per channel: BLAS reads the lag data
+        # once forward and once for the weights' gradient, about twice as fast as
+        # broadcasting the weights over a (L, G, T, C) array
+        # (pt.matmul compiles to a slower Blockwise loop in PyTensor 2.38; batched_dot's
+        # deprecation notice has no faster replacement yet, so it is silenced here)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            adstocked = pt.batched_dot(self.data, self.weights)  # (C_g, G*T)
+        n_channels = len(self.group.channels)
+        adstocked = adstocked.reshape((n_channels, n_geos, -1)).transpose(1, 2, 0)
+        return self.group.saturation.apply(adstocked, **self.sat) / self.at_one()
+
+    def weighted(self, effect, n_geos: int):
+        """``sum_c effect[g, c] response[g, t, c]`` over the group's channels, ``(G, T)``."""
+        import pytensor.tensor as pt
+
+        from mmmkit.media_kernel import adstock_saturation_op
+
+        if not self.group.single:  # (a no-op slice would still change the graph's form)
+            effect = effect[:, self.columns]
+        if self.kernel:
+            # the kernel normalises by the curve at 1 itself: dividing the effect by it here
+            # would compute that curve twice once PyMC has cloned the graph (the intercept's
+            # prior and the likelihood), and the two copies would not merge
+            return adstock_saturation_op(self.group.saturation.kind, self.data, self.weights,
+                                         *self.curve_args(), coef=effect)
+        return pt.sum(self.response(n_geos) * effect[:, None, :], axis=-1)
+
+
+class MediaGraph:
+    """The media block inside the PyMC model, from :meth:`MediaBlock.build`.
+
+    :meth:`weighted` is what the likelihood needs and the fast path (no ``(G, T, C)`` array
+    with the fused kernel); :meth:`response` is for the terms that need each channel's own
+    response (ROAS-parameterised priors).
+    """
+
+    def __init__(self, groups: list[_GroupGraph], n_geos: int) -> None:
+        self._groups = groups
+        self._n_geos = n_geos
+        self._response = None
+
+    def response(self):
+        """Normalised response of every channel, ``(G, T, C)`` in internal channel order."""
+        import pytensor.tensor as pt
+
+        if self._response is None:
+            parts = [g.response(self._n_geos) for g in self._groups]
+            self._response = parts[0] if len(parts) == 1 else pt.concatenate(parts, axis=-1)
+        return self._response
+
+    def weighted(self, effect):
+        """``sum_c effect[g, c] response[g, t, c]``, ``(G, T)``; ``effect`` is ``(G, C)``."""
+        terms = [g.weighted(effect, self._n_geos) for g in self._groups]
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total
 
 
 def channel_major_lags(scaled_spend: np.ndarray, max_lag: int) -> np.ndarray:
