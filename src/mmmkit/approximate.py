@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mmmkit._threads import with_one_blas_thread
+
 METHODS = ("advi",)
 
 # Adam steps; each is one log-density gradient at one Monte Carlo draw
@@ -152,6 +154,7 @@ def optimize_advi(
     return params[:n], params[n:], info
 
 
+@with_one_blas_thread  # the gradients' products are tiny: BLAS threads only spin
 def fit_advi(
     compiled,
     *,

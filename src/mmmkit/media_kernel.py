@@ -20,270 +20,286 @@ Curves: ``"hill"`` (``sigmoid(s (log a - log K))``, 0 at ``a = 0``), ``"logistic
 
 from __future__ import annotations
 
+import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
+
+# (this module is imported only when a model is built, so numba loads only then)
 
 CURVES: dict[str, tuple[str, ...]] = {
     "hill": ("half_saturation", "slope"),
     "logistic": ("lam",),
     "michaelis_menten": ("half_saturation",),
 }
+_CODE = {"hill": 0, "logistic": 1, "michaelis_menten": 2}
 
-_LN2 = 0.6931471805599453
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
 _LOG2E = 1.4426950408889634
 _HALF_SQRT2_BITS = 0x3FE6A09E667F3BCD  # float64 bits of sqrt(2) / 2
 
+# Every function is top-level and cached on disk (numba caches nothing it cannot name).
+# No fastmath in the elementary functions: their error analysis assumes IEEE order.
+# error_model="numpy": a float division must not check for zero (a branch that stops LLVM
+# vectorising the loop); the curves never divide by zero where it matters.
+_inline = numba.njit(inline="always", cache=True, error_model="numpy")
+# sums may be reordered (so they vectorise). Not inlined by numba: numba-level inlining would
+# compile them with the caller's strict flags; LLVM still inlines them, keeping each
+# instruction's own flags
+_reduce = numba.njit(fastmath={"reassoc", "contract", "nsz"}, cache=True, error_model="numpy")
+_kernel = numba.njit(cache=True, error_model="numpy")
 
-def _kernels():
-    """Compile (once, lazily) the numba functions; numba is imported only when needed."""
-    global _KERNELS
-    if _KERNELS is not None:
-        return _KERNELS
-    import numba
-    from llvmlite import ir
-    from numba.core import types
-    from numba.extending import intrinsic
 
-    @intrinsic
-    def _bits_to_float(typingctx, i):
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.DoubleType())
+@intrinsic
+def _bits_to_float(typingctx, i):
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
 
-        return types.float64(types.int64), codegen
+    return types.float64(types.int64), codegen
 
-    @intrinsic
-    def _float_to_bits(typingctx, x):
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.IntType(64))
 
-        return types.int64(types.float64), codegen
+@intrinsic
+def _float_to_bits(typingctx, x):
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
 
-    # no fastmath in the elementary functions: their error analysis assumes IEEE order.
-    # error_model="numpy": a float division must not check for zero (a branch that stops
-    # LLVM vectorising the loop); the curves never divide by zero where it matters
-    jit = numba.njit(inline="always", cache=True, error_model="numpy")
+    return types.int64(types.float64), codegen
 
-    @jit
-    def log_(x):
-        # x > 0 and normal. x = 2**e * m with m in [sqrt(2)/2, sqrt(2)): subtracting the bits
-        # of sqrt(2)/2 moves the exponent's boundary there, branch-free. log m = 2 atanh(f),
-        # f = (m - 1) / (m + 1), |f| <= 0.172: the series in f**2 to f**22 is exact to 1e-17
-        bits = _float_to_bits(x)
-        e = (bits - _HALF_SQRT2_BITS) >> 52
-        m = _bits_to_float(bits - (e << 52))
-        ef = np.float64(e)
-        f = (m - 1.0) / (m + 1.0)
-        s = f * f
-        p = 1.0 / 23.0
-        p = p * s + 1.0 / 21.0
-        p = p * s + 1.0 / 19.0
-        p = p * s + 1.0 / 17.0
-        p = p * s + 1.0 / 15.0
-        p = p * s + 1.0 / 13.0
-        p = p * s + 1.0 / 11.0
-        p = p * s + 1.0 / 9.0
-        p = p * s + 1.0 / 7.0
-        p = p * s + 1.0 / 5.0
-        p = p * s + 1.0 / 3.0
-        p = p * s + 1.0
-        return ef * _LN2_HI + (2.0 * f * p + ef * _LN2_LO)
 
-    @jit
-    def exp_(x):
-        # exp(x) = 2**k exp(r), |r| <= ln(2)/2; Taylor to r**14/14! (error < 1e-17)
-        x = min(max(x, -708.0), 709.0)
-        k = np.floor(x * _LOG2E + 0.5)
-        r = (x - k * _LN2_HI) - k * _LN2_LO
-        p = 1.0 / 87178291200.0
-        p = p * r + 1.0 / 6227020800.0
-        p = p * r + 1.0 / 479001600.0
-        p = p * r + 1.0 / 39916800.0
-        p = p * r + 1.0 / 3628800.0
-        p = p * r + 1.0 / 362880.0
-        p = p * r + 1.0 / 40320.0
-        p = p * r + 1.0 / 5040.0
-        p = p * r + 1.0 / 720.0
-        p = p * r + 1.0 / 120.0
-        p = p * r + 1.0 / 24.0
-        p = p * r + 1.0 / 6.0
-        p = p * r + 0.5
-        p = p * r + 1.0
-        p = p * r + 1.0
-        return p * _bits_to_float((np.int64(k) + 1023) << 52)
+@_inline
+def log_(x):
+    """Natural log of a positive normal float, branch-free (so loops over it vectorise).
 
-    # -- curves: value, and (value, d/da, d/dp1, d/dp2 times the upstream gradient) ---------
-    @jit
-    def hill(a, k, s, log_k):
+    ``x = 2**e * m`` with ``m`` in ``[sqrt(2)/2, sqrt(2))``: subtracting the bits of
+    ``sqrt(2)/2`` moves the exponent's boundary there. ``log m = 2 atanh(f)``,
+    ``f = (m - 1) / (m + 1)``, ``|f| <= 0.172``: the series to ``f**23`` is exact to 1e-17.
+    """
+    bits = _float_to_bits(x)
+    e = (bits - _HALF_SQRT2_BITS) >> 52
+    m = _bits_to_float(bits - (e << 52))
+    ef = np.float64(e)
+    f = (m - 1.0) / (m + 1.0)
+    s = f * f
+    p = 1.0 / 23.0
+    p = p * s + 1.0 / 21.0
+    p = p * s + 1.0 / 19.0
+    p = p * s + 1.0 / 17.0
+    p = p * s + 1.0 / 15.0
+    p = p * s + 1.0 / 13.0
+    p = p * s + 1.0 / 11.0
+    p = p * s + 1.0 / 9.0
+    p = p * s + 1.0 / 7.0
+    p = p * s + 1.0 / 5.0
+    p = p * s + 1.0 / 3.0
+    p = p * s + 1.0
+    return ef * _LN2_HI + (2.0 * f * p + ef * _LN2_LO)
+
+
+@_inline
+def exp_(x):
+    """``exp(x) = 2**k exp(r)``, ``|r| <= ln(2)/2``; Taylor to ``r**14/14!`` (error < 1e-17)."""
+    x = min(max(x, -708.0), 709.0)
+    k = np.floor(x * _LOG2E + 0.5)
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    p = 1.0 / 87178291200.0
+    p = p * r + 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    return p * _bits_to_float((np.int64(k) + 1023) << 52)
+
+
+@numba.njit(cache=True)
+def _scalar_log(x):
+    return log_(x)
+
+
+@numba.njit(cache=True)
+def _scalar_exp(x):
+    return exp_(x)
+
+
+# -- curves: value, and (value, d/da, d/dp1, d/dp2) times an upstream gradient g -------------
+# (p1, p2) = (K, s) for Hill, (lam, -) for logistic, (K, -) for Michaelis-Menten
+@_inline
+def _value(kind, a, k, s, log_k):
+    if kind == 0:  # sigmoid(s (log a - log K)), 0 at a = 0
         pos = a > 0.0
-        z = s * (log_(a if pos else 1.0) - log_k)
-        h = 1.0 / (1.0 + exp_(-z))
+        h = 1.0 / (1.0 + exp_(-s * (log_(a if pos else 1.0) - log_k)))
         return h if pos else 0.0
+    if kind == 1:  # tanh(y) = 1 - 2 / (exp(2y) + 1) for y = lam a / 2 >= 0
+        return 1.0 - 2.0 / (exp_(k * a) + 1.0)
+    return a / (k + a)
 
-    @jit
-    def hill_grad(a, k, s, log_k, g):
+
+@_inline
+def _grad(kind, a, k, s, log_k, g):
+    # the first parameter's term is returned up to a per-channel factor (_scale1), applied
+    # once to its sum over cells
+    if kind == 0:
         pos = a > 0.0
         safe = a if pos else 1.0
         lz = log_(safe) - log_k
         h = 1.0 / (1.0 + exp_(-s * lz))
-        q = g * h * (1.0 - h) if pos else 0.0  # g dh/dz
-        # the third term is d/dK up to the per-channel factor -s/K, applied after the sum
+        q = g * h * (1.0 - h) if pos else 0.0  # g dh/dz, z = s lz
         return (h if pos else 0.0), q * s / safe, q, q * lz
-
-    @jit
-    def logistic(a, lam, unused, unused2):
-        # tanh(y) = 1 - 2 / (exp(2y) + 1) for y = lam a / 2 >= 0
-        return 1.0 - 2.0 / (exp_(lam * a) + 1.0)
-
-    @jit
-    def logistic_grad(a, lam, unused, unused2, g):
-        h = 1.0 - 2.0 / (exp_(lam * a) + 1.0)
+    if kind == 1:
+        h = 1.0 - 2.0 / (exp_(k * a) + 1.0)
         q = g * 0.5 * (1.0 - h * h)  # g dh/dy
-        return h, q * lam, q * a, 0.0
+        return h, q * k, q * a, 0.0
+    d = 1.0 / (k + a)
+    q = g * d * d
+    return a * d, q * k, q * a, 0.0
 
-    @jit
-    def menten(a, k, unused, unused2):
-        return a / (k + a)
 
-    @jit
-    def menten_grad(a, k, unused, unused2, g):
-        d = 1.0 / (k + a)
-        q = g * d * d
-        return a * d, q * k, q * a, 0.0  # d/dK = -sum(q a), the sign applied after the sum
-
-    @jit
-    def minus_s_over_k(k, s):
-        return -s / k
-
-    @jit
-    def one(k, s):
+@_inline
+def _scale1(kind, k, s):
+    if kind == 0:
+        return -s / k  # dz/dK = -s / K
+    if kind == 1:
         return 1.0
+    return -1.0  # d/dK a / (K + a) = -a / (K + a)**2
 
-    @jit
-    def minus_one(k, s):
-        return -1.0
 
-    # (value, gradient terms, factor for the first parameter's summed term)
-    curves = {
-        "hill": (hill, hill_grad, minus_s_over_k),
-        "logistic": (logistic, logistic_grad, one),
-        "michaelis_menten": (menten, menten_grad, minus_one),
-    }
-    # sums may be reordered (so they vectorise). Not inlined by numba: numba-level inlining
-    # would compile them with the caller's (strict) flags; LLVM still inlines them, keeping
-    # each instruction's own flags
-    reduce = numba.njit(fastmath={"reassoc", "contract", "nsz"}, cache=True, error_model="numpy")
+@_inline
+def _values(kind, a, k, s, log_k, h):
+    # one branch per series, the loop inside it (so it vectorises)
+    if kind == 0:
+        for t in range(a.shape[0]):
+            h[t] = _value(0, a[t], k, s, log_k)
+    elif kind == 1:
+        for t in range(a.shape[0]):
+            h[t] = _value(1, a[t], k, s, log_k)
+    else:
+        for t in range(a.shape[0]):
+            h[t] = _value(2, a[t], k, s, log_k)
 
-    # (indices are written i + lag, never t - lag: numba wraps negative indices, and a
-    # subtraction LLVM cannot prove non-negative keeps that check and the loop scalar)
-    @jit
-    def convolve(x, w, a):
-        # a[t] = sum_l w[l] x[t - l]  (x is one channel-geo series, zeros before t = 0)
-        n_weeks = x.shape[0]
-        a[:] = 0.0
-        for lag in range(min(w.shape[0], n_weeks)):
-            wl = w[lag]
-            for i in range(n_weeks - lag):
-                a[i + lag] += wl * x[i]
 
-    @reduce
-    def lag_products(x, ga, gw):
-        # gw[l] += sum_t ga[t] x[t - l]
-        n_weeks = x.shape[0]
-        for lag in range(min(gw.shape[0], n_weeks)):
-            acc = 0.0
-            for i in range(n_weeks - lag):
-                acc += ga[i + lag] * x[i]
-            gw[lag] += acc
+@_inline
+def _grads(kind, a, k, s, log_k, cg, up, ga, d1, d2, hu):
+    if kind == 0:
+        for t in range(a.shape[0]):
+            h, ga[t], d1[t], d2[t] = _grad(0, a[t], k, s, log_k, cg * up[t])
+            hu[t] = h * up[t]
+    elif kind == 1:
+        for t in range(a.shape[0]):
+            h, ga[t], d1[t], d2[t] = _grad(1, a[t], k, s, log_k, cg * up[t])
+            hu[t] = h * up[t]
+    else:
+        for t in range(a.shape[0]):
+            h, ga[t], d1[t], d2[t] = _grad(2, a[t], k, s, log_k, cg * up[t])
+            hu[t] = h * up[t]
 
-    @jit
-    def accumulate(out, c, h):
-        for t in range(h.shape[0]):
-            out[t] += c * h[t]
 
-    @reduce
-    def total(v):
+# (indices are written i + lag, never t - lag: numba wraps negative indices, and a
+# subtraction LLVM cannot prove non-negative keeps that check and the loop scalar)
+@_inline
+def _convolve(x, w, a):
+    # a[t] = sum_l w[l] x[t - l]  (x is one channel-geo series, zeros before t = 0)
+    n_weeks = x.shape[0]
+    a[:] = 0.0
+    for lag in range(min(w.shape[0], n_weeks)):
+        wl = w[lag]
+        for i in range(n_weeks - lag):
+            a[i + lag] += wl * x[i]
+
+
+@_reduce
+def _lag_products(x, ga, gw):
+    # gw[l] += sum_t ga[t] x[t - l]
+    n_weeks = x.shape[0]
+    for lag in range(min(gw.shape[0], n_weeks)):
         acc = 0.0
-        for t in range(v.shape[0]):
-            acc += v[t]
-        return acc
-
-    def make(kind: str):
-        value, grad, scale1 = curves[kind]
-
-        @numba.njit(cache=True, error_model="numpy")
-        def forward(x, w, p1, p2, coef, weighted):
-            # the curve divided by its value at scaled spend 1: weighted, its sum over
-            # channels sum_c coef[g, c] curve[c, g, t], (G, T); else the curve, (C, G, T);
-            # flattened (the callers reshape: numba types each branch, so one rank for both)
-            n_channels, n_geos, n_weeks = x.shape
-            out = np.zeros((n_geos if weighted else n_channels * n_geos) * n_weeks)
-            a = np.empty(n_weeks)
-            h = np.empty(n_weeks)
-            for c in range(n_channels):
-                k, s = p1[c], p2[c]
-                log_k = np.log(k)
-                inv = 1.0 / value(1.0, k, s, log_k)
-                for g in range(n_geos):
-                    convolve(x[c, g], w[c], a)
-                    for t in range(n_weeks):
-                        h[t] = value(a[t], k, s, log_k)
-                    row = g if weighted else c * n_geos + g
-                    accumulate(out[row * n_weeks:(row + 1) * n_weeks],
-                               (coef[g, c] if weighted else 1.0) * inv, h)
-            return out
-
-        @numba.njit(cache=True, error_model="numpy")
-        def backward(x, w, p1, p2, coef, gout, weighted):
-            # gradients for w (C, L), p1 and p2 (C,), and coef (G, C) if weighted; gout is
-            # the upstream gradient, flattened like forward's output. With the normaliser
-            # h1 = curve(1): d(h / h1) = dh / h1 - (h / h1) dh1 / h1
-            n_channels, n_geos, n_weeks = x.shape
-            gw = np.zeros(w.shape)
-            gp1 = np.zeros(n_channels)
-            gp2 = np.zeros(n_channels)
-            gcoef = np.zeros((n_geos, n_channels))
-            a = np.empty(n_weeks)
-            ga = np.empty(n_weeks)
-            d1 = np.empty(n_weeks)
-            d2 = np.empty(n_weeks)
-            hu = np.empty(n_weeks)
-            up = np.empty(n_weeks)
-            for c in range(n_channels):
-                k, s = p1[c], p2[c]
-                log_k = np.log(k)
-                h1, _, e1, e2 = grad(1.0, k, s, log_k, 1.0)
-                inv = 1.0 / h1
-                weighted_total = 0.0  # sum over cells of upstream * coef * h / h1
-                for g in range(n_geos):
-                    convolve(x[c, g], w[c], a)
-                    row = g if weighted else c * n_geos + g
-                    up[:] = gout[row * n_weeks:(row + 1) * n_weeks]
-                    cg = (coef[g, c] if weighted else 1.0) * inv
-                    for t in range(n_weeks):
-                        h, ga[t], d1[t], d2[t] = grad(a[t], k, s, log_k, cg * up[t])
-                        hu[t] = h * up[t]
-                    sum_hu = total(hu)
-                    gcoef[g, c] = sum_hu * inv
-                    weighted_total += cg * sum_hu
-                    gp1[c] += total(d1)
-                    gp2[c] += total(d2)
-                    lag_products(x[c, g], ga, gw[c])
-                gp1[c] = (gp1[c] - weighted_total * e1 * inv) * scale1(k, s)
-                gp2[c] -= weighted_total * e2 * inv
-            return gw, gp1, gp2, gcoef
-
-        return forward, backward
-
-    _KERNELS = {
-        "log": numba.njit(lambda x: log_(x)),
-        "exp": numba.njit(lambda x: exp_(x)),
-        **{kind: make(kind) for kind in curves},
-    }
-    return _KERNELS
+        for i in range(n_weeks - lag):
+            acc += ga[i + lag] * x[i]
+        gw[lag] += acc
 
 
-_KERNELS = None
+@_inline
+def _accumulate(out, c, h):
+    for t in range(h.shape[0]):
+        out[t] += c * h[t]
+
+
+@_reduce
+def _total(v):
+    acc = 0.0
+    for t in range(v.shape[0]):
+        acc += v[t]
+    return acc
+
+
+@_kernel
+def _forward(kind, x, w, p1, p2, coef, weighted):
+    """The curve divided by its value at scaled spend 1: weighted, its sum over channels
+    ``sum_c coef[g, c] curve[c, g, t]``, ``(G, T)``; else the curve, ``(C, G, T)``. Both
+    flattened (the callers reshape: numba types every branch, so one rank for both)."""
+    n_channels, n_geos, n_weeks = x.shape
+    out = np.zeros((n_geos if weighted else n_channels * n_geos) * n_weeks)
+    a = np.empty(n_weeks)
+    h = np.empty(n_weeks)
+    for c in range(n_channels):
+        k, s = p1[c], p2[c]
+        log_k = np.log(k)
+        inv = 1.0 / _value(kind, 1.0, k, s, log_k)
+        for g in range(n_geos):
+            _convolve(x[c, g], w[c], a)
+            _values(kind, a, k, s, log_k, h)
+            row = g if weighted else c * n_geos + g
+            _accumulate(out[row * n_weeks:(row + 1) * n_weeks],
+                        (coef[g, c] if weighted else 1.0) * inv, h)
+    return out
+
+
+@_kernel
+def _backward(kind, x, w, p1, p2, coef, gout, weighted):
+    """Gradients for ``w`` ``(C, L)``, ``p1`` and ``p2`` ``(C,)``, and ``coef`` ``(G, C)`` if
+    weighted; ``gout`` is the upstream gradient, flattened like :func:`_forward`'s output.
+    With the normaliser ``h1 = curve(1)``: ``d(h / h1) = dh / h1 - (h / h1) dh1 / h1``."""
+    n_channels, n_geos, n_weeks = x.shape
+    gw = np.zeros(w.shape)
+    gp1 = np.zeros(n_channels)
+    gp2 = np.zeros(n_channels)
+    gcoef = np.zeros((n_geos, n_channels))
+    a = np.empty(n_weeks)
+    ga = np.empty(n_weeks)
+    d1 = np.empty(n_weeks)
+    d2 = np.empty(n_weeks)
+    hu = np.empty(n_weeks)
+    up = np.empty(n_weeks)
+    for c in range(n_channels):
+        k, s = p1[c], p2[c]
+        log_k = np.log(k)
+        h1, _, e1, e2 = _grad(kind, 1.0, k, s, log_k, 1.0)
+        inv = 1.0 / h1
+        weighted_total = 0.0  # sum over cells of upstream * coef * h / h1
+        for g in range(n_geos):
+            _convolve(x[c, g], w[c], a)
+            row = g if weighted else c * n_geos + g
+            up[:] = gout[row * n_weeks:(row + 1) * n_weeks]
+            cg = (coef[g, c] if weighted else 1.0) * inv
+            _grads(kind, a, k, s, log_k, cg, up, ga, d1, d2, hu)
+            sum_hu = _total(hu)
+            gcoef[g, c] = sum_hu * inv
+            weighted_total += cg * sum_hu
+            gp1[c] += _total(d1)
+            gp2[c] += _total(d2)
+            _lag_products(x[c, g], ga, gw[c])
+        gp1[c] = (gp1[c] - weighted_total * e1 * inv) * _scale1(kind, k, s)
+        gp2[c] -= weighted_total * e2 * inv
+    return gw, gp1, gp2, gcoef
 
 
 def adstock_saturation(kind: str, spend: np.ndarray, weights: np.ndarray, *params,
@@ -304,9 +320,8 @@ def adstock_saturation(kind: str, spend: np.ndarray, weights: np.ndarray, *param
     typical week's, so the result is 1 there, as in the model); with ``coef``, ``(G, T)``
     its sum over channels weighted by ``coef``.
     """
-    forward, _ = _kernels()[kind]
     spend, weights, p1, p2, coef_ = _arrays(kind, spend, weights, params, coef)
-    out = forward(spend, weights, p1, p2, coef_, coef is not None)
+    out = _forward(_CODE[kind], spend, weights, p1, p2, coef_, coef is not None)
     return out.reshape(spend.shape[1:] if coef is not None else spend.shape)
 
 
@@ -317,10 +332,10 @@ def adstock_saturation_grad(kind: str, spend, weights, *params, upstream,
     Returns the gradients for ``weights`` ``(C, L)``, each of ``params`` ``(C,)`` and, with
     ``coef``, for ``coef`` ``(G, C)``.
     """
-    _, backward = _kernels()[kind]
     spend, weights, p1, p2, coef_ = _arrays(kind, spend, weights, params, coef)
     upstream = np.ascontiguousarray(upstream, dtype=float).reshape(-1)
-    gw, g1, g2, gcoef = backward(spend, weights, p1, p2, coef_, upstream, coef is not None)
+    gw, g1, g2, gcoef = _backward(_CODE[kind], spend, weights, p1, p2, coef_, upstream,
+                                  coef is not None)
     grads = (gw, g1, g2)[: 1 + len(CURVES[kind])]
     return (*grads, gcoef) if coef is not None else grads
 
@@ -440,48 +455,50 @@ def _ops():
     # one explicit numba signature per (curve arity, weighting): numba types every branch
     @numba_basic.register_funcify_default_op_cache_key(AdstockSaturation)
     def _funcify_forward(op, node=None, **kwargs):
-        forward, _ = _kernels()[op.kind]
+        kind = _CODE[op.kind]
         two = len(CURVES[op.kind]) == 2
         if op.weighted and two:
             def fused(spend, weights, p1, p2, coef):
-                out = forward(spend, weights, p1, p2, coef, True)
+                out = _forward(kind, spend, weights, p1, p2, coef, True)
                 return out.reshape((spend.shape[1], spend.shape[2]))
         elif op.weighted:
             def fused(spend, weights, p1, coef):
-                out = forward(spend, weights, p1, p1, coef, True)
+                out = _forward(kind, spend, weights, p1, p1, coef, True)
                 return out.reshape((spend.shape[1], spend.shape[2]))
         elif two:
             def fused(spend, weights, p1, p2):
-                out = forward(spend, weights, p1, p2, np.zeros((1, 1)), False)
+                out = _forward(kind, spend, weights, p1, p2, np.zeros((1, 1)), False)
                 return out.reshape(spend.shape)
         else:
             def fused(spend, weights, p1):
-                out = forward(spend, weights, p1, p1, np.zeros((1, 1)), False)
+                out = _forward(kind, spend, weights, p1, p1, np.zeros((1, 1)), False)
                 return out.reshape(spend.shape)
         return numba_basic.numba_njit(fused), _KERNEL_VERSION
 
     @numba_basic.register_funcify_default_op_cache_key(AdstockSaturationGrad)
     def _funcify_backward(op, node=None, **kwargs):
-        _, backward = _kernels()[op.kind]
+        kind = _CODE[op.kind]
         two = len(CURVES[op.kind]) == 2
         if op.weighted and two:
             def fused_grad(spend, weights, p1, p2, coef, upstream):
                 flat = np.ascontiguousarray(upstream).reshape(-1)
-                return backward(spend, weights, p1, p2, coef, flat, True)
+                return _backward(kind, spend, weights, p1, p2, coef, flat, True)
         elif op.weighted:
             def fused_grad(spend, weights, p1, coef, upstream):
                 flat = np.ascontiguousarray(upstream).reshape(-1)
-                gw, g1, _, gcoef = backward(spend, weights, p1, p1, coef, flat, True)
+                gw, g1, _, gcoef = _backward(kind, spend, weights, p1, p1, coef, flat, True)
                 return gw, g1, gcoef
         elif two:
             def fused_grad(spend, weights, p1, p2, upstream):
                 flat = np.ascontiguousarray(upstream).reshape(-1)
-                gw, g1, g2, _ = backward(spend, weights, p1, p2, np.zeros((1, 1)), flat, False)
+                gw, g1, g2, _ = _backward(kind, spend, weights, p1, p2, np.zeros((1, 1)), flat,
+                                          False)
                 return gw, g1, g2
         else:
             def fused_grad(spend, weights, p1, upstream):
                 flat = np.ascontiguousarray(upstream).reshape(-1)
-                gw, g1, _, _ = backward(spend, weights, p1, p1, np.zeros((1, 1)), flat, False)
+                gw, g1, _, _ = _backward(kind, spend, weights, p1, p1, np.zeros((1, 1)), flat,
+                                         False)
                 return gw, g1
         return numba_basic.numba_njit(fused_grad), _KERNEL_VERSION
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from mmmkit._threads import one_blas_thread
 from mmmkit.adstock import Adstock, GeometricAdstock
 from mmmkit.approximate import METHODS as APPROX_METHODS
 from mmmkit.approximate import approximate_posterior, approximation_warning, with_advi_start
@@ -655,13 +656,15 @@ def _sample(model, *, key, sampler, draws, tune, chains, seed, target_accept, pr
 
         compiled = _compiled_nutpie(model, key)
         t1 = time.perf_counter()
-        if init == "advi":
-            compiled, _ = with_advi_start(compiled, seed=seed)
-        idata = nutpie.sample(
-            compiled, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed,
-            target_accept=target_accept, progress_bar=progress, save_warmup=False,
-            low_rank_modified_mass_matrix=low_rank,
-        )
+        # chains are threads: BLAS's own threads would fight them for the cores
+        with one_blas_thread():
+            if init == "advi":
+                compiled, _ = with_advi_start(compiled, seed=seed)
+            idata = nutpie.sample(
+                compiled, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed,
+                target_accept=target_accept, progress_bar=progress, save_warmup=False,
+                low_rank_modified_mass_matrix=low_rank,
+            )
     else:
         t1 = t0
         with model, warnings.catch_warnings():

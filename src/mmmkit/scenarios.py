@@ -57,6 +57,7 @@ import pandas as pd
 import xarray as xr
 from scipy.special import betainc
 
+from mmmkit._threads import with_one_blas_thread
 from mmmkit.adstock import lag_stack
 from mmmkit.errors import DataError
 from mmmkit.model import MMM, FitWarning
@@ -101,27 +102,6 @@ _CHUNK_ELEMENTS = 250_000
 # A multiplier is floored here inside the optimiser: a Hill curve with slope < 1 has an
 # infinite derivative at zero spend, which gradient-based solvers cannot use.
 _M_FLOOR = 1e-12
-
-
-def _one_blas_thread(fn):
-    """Run ``fn`` with BLAS limited to one thread.
-
-    The scenario kernels parallelise over channels themselves, and their matrix products are
-    small (a few lags deep): a multi-threaded BLAS on top oversubscribes the cores, and
-    OpenBLAS's spinning threads make such products tens of times slower on a busy machine.
-    """
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:  # pragma: no cover - installed with pymc
-            return fn(*args, **kwargs)
-        with threadpool_limits(limits=1, user_api="blas"):
-            return fn(*args, **kwargs)
-
-    return wrapper
 
 
 class ScenarioWarning(FitWarning):
@@ -721,7 +701,7 @@ def plan_from_history(
 # =============================================================================================
 # Response curves
 # =============================================================================================
-@_one_blas_thread
+@with_one_blas_thread
 def response_curves(
     model: MMM,
     channels: Sequence[str] | None = None,
@@ -838,7 +818,7 @@ def relative(lower: float, upper: float) -> Relative:
     return Relative(lower, upper)
 
 
-@_one_blas_thread
+@with_one_blas_thread
 def optimize_budget(
     model: MMM,
     budget: float | None = None,
@@ -1043,7 +1023,7 @@ def optimize_budget(
 # =============================================================================================
 # Internals: the lift engine
 # =============================================================================================
-@_one_blas_thread
+@with_one_blas_thread
 def _lift_arrays(model: MMM, alt: np.ndarray, ref: np.ndarray, dates: pd.DatetimeIndex,
                  geo_idx: list[int], *, description: str = "") -> LiftResult:
     """Lift of plan ``alt`` over ``ref`` (both ``(G', T_p, C)`` currency, user channel order)
