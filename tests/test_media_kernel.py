@@ -62,6 +62,15 @@ def test_kernel_equals_the_transforms(kind):
     assert np.all(curve[0, 1] == 0.0)
     weighted = media_kernel.adstock_saturation(kind, spend, weights, *params, coef=coef)
     np.testing.assert_allclose(weighted, np.einsum("cgt,gc->gt", reference, coef), rtol=1e-13)
+    # the posterior engine's batch over draws: two draws, the second with other parameters
+    other = tuple(p * 1.3 for p in params)
+    draws = media_kernel.adstock_saturation_draws(
+        kind, spend.transpose(1, 2, 0), np.stack([weights, weights[:, ::-1]]),
+        *(np.stack(pair) for pair in zip(params, other, strict=True)))
+    np.testing.assert_allclose(draws[0], reference.transpose(1, 2, 0), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(
+        draws[1], _reference(kind, spend, weights[:, ::-1], other).transpose(1, 2, 0),
+        rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("kind", sorted(media_kernel.CURVES))

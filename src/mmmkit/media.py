@@ -200,10 +200,17 @@ class MediaBlock:
         -------
         ``(S, G, T, C)`` response relative to a typical week's (``1`` at scaled spend 1).
         """
+        from mmmkit.media_kernel import CURVES, adstock_saturation_draws
+
         parts = []
         for g, sl in zip(self.groups, self.slices(), strict=True):
             ad, sat = g.split_params(params)
             w = g.adstock.weights(**ad)  # (S, C_g, L)
+            if g.saturation.kind in CURVES:  # the model's own kernel: one pass, no lag array
+                parts.append(adstock_saturation_draws(
+                    g.saturation.kind, scaled_spend[..., sl], w,
+                    *(sat[p] for p in CURVES[g.saturation.kind])))
+                continue
             lags = lag_stack(scaled_spend[..., sl], g.adstock.max_lag)  # (L, G, T, C_g)
             adstocked = np.einsum("lgtc,scl->sgtc", lags, w, optimize=True)
             sat = {p: v[:, None, None, :] for p, v in sat.items()}

@@ -302,6 +302,36 @@ def _backward(kind, x, w, p1, p2, coef, gout, weighted):
     return gw, gp1, gp2, gcoef
 
 
+@_kernel
+def _forward_draws(kind, x, w, p1, p2):
+    """:func:`_forward` (unweighted) for each draw's parameters: ``(S, G, T, C)``."""
+    n_channels, n_geos, n_weeks = x.shape
+    out = np.empty((w.shape[0], n_geos, n_weeks, n_channels))
+    coef = np.zeros((1, 1))
+    for d in range(w.shape[0]):
+        curve = _forward(kind, x, w[d], p1[d], p2[d], coef, False)
+        out[d] = curve.reshape((n_channels, n_geos, n_weeks)).transpose(1, 2, 0)
+    return out
+
+
+def adstock_saturation_draws(kind: str, spend: np.ndarray, weights: np.ndarray,
+                             *params) -> np.ndarray:
+    """:func:`adstock_saturation` for ``S`` draws at once, laid out for the posterior engine.
+
+    ``spend`` ``(G, T, C)`` (not channel-major), ``weights`` ``(S, C, L)``, each parameter
+    ``(S, C)``; returns ``(S, G, T, C)``.
+    """
+    weights = np.ascontiguousarray(weights, dtype=float)
+    n_draws, n_channels = weights.shape[:2]
+    padded = [np.ascontiguousarray(np.broadcast_to(p, (n_draws, n_channels)), dtype=float)
+              for p in params]
+    if len(padded) != len(CURVES[kind]):
+        raise ValueError(f"{kind} takes {CURVES[kind]}, got {len(params)} parameters")
+    p2 = padded[1] if len(padded) > 1 else padded[0]
+    x = np.ascontiguousarray(np.asarray(spend, dtype=float).transpose(2, 0, 1))
+    return _forward_draws(_CODE[kind], x, weights, padded[0], p2)
+
+
 def adstock_saturation(kind: str, spend: np.ndarray, weights: np.ndarray, *params,
                        coef: np.ndarray | None = None) -> np.ndarray:
     """Numpy-in, numpy-out forward pass (tests, and the Ops' Python ``perform``).
