@@ -55,7 +55,7 @@ def media_pieces(G: int, T: int, C: int, L: int) -> dict[str, float]:
     with_weights = {
         "adstock, broadcast multiply-and-sum over (L, G, T, C)":
             pt.sum(pt.constant(lags4) * W.T[:, None, None, :], axis=0),
-        "adstock, batched matrix-vector product (mmmkit)":
+        "adstock, batched matrix-vector product (the reference path)":
             pt.batched_dot(pt.constant(lags_cm), W).reshape((C, G, T)).transpose(1, 2, 0),
     }
     from mmmkit.media_kernel import adstock_saturation_op

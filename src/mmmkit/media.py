@@ -2,8 +2,9 @@
 
 Channels that share the same adstock and saturation objects form a *group*; each group's
 parameters are vectors over its channels. The block builds the PyMC graph for the model and
-evaluates the very same function on posterior draws with numpy (for contributions, ROAS and
-scenarios), so the two can never drift apart.
+evaluates the very same function on posterior draws (for contributions, ROAS and scenarios).
+For the built-in curves both run one kernel (:mod:`mmmkit.media_kernel`); other curves use
+the transforms' own numpy/PyTensor code. Tests hold the two paths to the same numbers.
 
 Internal channel order is group by group (in the order the groups first appear), each group in
 the user's order; all outputs are labelled, so the order is only visible through coordinates.
