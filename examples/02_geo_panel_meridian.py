@@ -37,11 +37,11 @@ import mmmkit as mk
 from mmmkit import datasets
 
 FAST = bool(os.environ.get("MMMKIT_FAST"))
-# The panel has 40 times the rows of a national series, so the full run keeps 4 chains x 500
-# draws (minutes). The quick run's 100 warm-up draws are too few to learn a low-rank mass
-# matrix; a diagonal one (low_rank=False) adapts sooner and needs a third of the steps.
+# The full run is the default 4 chains x 1000 draws (a minute or two on 2 cores). The quick
+# run's 100 warm-up draws are too few to learn a low-rank mass matrix; a diagonal one
+# (low_rank=False) adapts sooner and needs a third of the steps.
 FIT = (dict(draws=50, tune=100, chains=2, low_rank=False) if FAST
-       else dict(draws=500, tune=500, chains=4))
+       else dict(draws=1000, tune=1000, chains=4))
 PROB = 0.9  # every interval below is a 90% credible interval
 OUT = Path("out") / "02_geo_panel_meridian"
 
