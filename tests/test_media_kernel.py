@@ -88,31 +88,30 @@ def test_kernel_gradient_equals_finite_differences(kind, weighted):
 
     grads = media_kernel.adstock_saturation_grad(kind, spend, weights, *params,
                                                  upstream=upstream, coef=coef)
-    eps = 1e-6
-    numeric_w = np.zeros_like(weights)
-    for idx in np.ndindex(weights.shape):
-        up, down = weights.copy(), weights.copy()
+    np.testing.assert_allclose(
+        grads[0], _central_difference(lambda w: loss(w, params, coef), weights),
+        rtol=1e-6, atol=1e-7)
+    for j in range(len(params)):
+        def loss_of_param(value, j=j):
+            return loss(weights, [*params[:j], value, *params[j + 1:]], coef)
+
+        np.testing.assert_allclose(grads[1 + j], _central_difference(loss_of_param, params[j]),
+                                   rtol=1e-6, atol=1e-7)
+    if weighted:
+        np.testing.assert_allclose(
+            grads[-1], _central_difference(lambda cf: loss(weights, params, cf), coef),
+            rtol=1e-6, atol=1e-7)
+
+
+def _central_difference(f, x, eps=1e-6):
+    """Numerical gradient of the scalar ``f`` at array ``x``, one entry at a time."""
+    numeric = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
         up[idx] += eps
         down[idx] -= eps
-        numeric_w[idx] = (loss(up, params, coef) - loss(down, params, coef)) / (2 * eps)
-    np.testing.assert_allclose(grads[0], numeric_w, rtol=1e-6, atol=1e-7)
-    for j in range(len(params)):
-        numeric = np.zeros(len(params[j]))
-        for c in range(len(params[j])):
-            up = [p.copy() for p in params]
-            down = [p.copy() for p in params]
-            up[j][c] += eps
-            down[j][c] -= eps
-            numeric[c] = (loss(weights, up, coef) - loss(weights, down, coef)) / (2 * eps)
-        np.testing.assert_allclose(grads[1 + j], numeric, rtol=1e-6, atol=1e-7)
-    if weighted:
-        numeric = np.zeros_like(coef)
-        for idx in np.ndindex(coef.shape):
-            up, down = coef.copy(), coef.copy()
-            up[idx] += eps
-            down[idx] -= eps
-            numeric[idx] = (loss(weights, params, up) - loss(weights, params, down)) / (2 * eps)
-        np.testing.assert_allclose(grads[-1], numeric, rtol=1e-6, atol=1e-7)
+        numeric[idx] = (f(up) - f(down)) / (2 * eps)
+    return numeric
 
 
 @pytest.mark.parametrize("weighted", [False, True])

@@ -322,14 +322,9 @@ def adstock_saturation_draws(kind: str, spend: np.ndarray, weights: np.ndarray,
     ``(S, C)``; returns ``(S, G, T, C)``.
     """
     weights = np.ascontiguousarray(weights, dtype=float)
-    n_draws, n_channels = weights.shape[:2]
-    padded = [np.ascontiguousarray(np.broadcast_to(p, (n_draws, n_channels)), dtype=float)
-              for p in params]
-    if len(padded) != len(CURVES[kind]):
-        raise ValueError(f"{kind} takes {CURVES[kind]}, got {len(params)} parameters")
-    p2 = padded[1] if len(padded) > 1 else padded[0]
+    p1, p2 = _pad_params(kind, params, weights.shape[:2])
     x = np.ascontiguousarray(np.asarray(spend, dtype=float).transpose(2, 0, 1))
-    return _forward_draws(_CODE[kind], x, weights, padded[0], p2)
+    return _forward_draws(_CODE[kind], x, weights, p1, p2)
 
 
 def adstock_saturation(kind: str, spend: np.ndarray, weights: np.ndarray, *params,
@@ -372,18 +367,20 @@ def adstock_saturation_grad(kind: str, spend, weights, *params, upstream,
 
 def _arrays(kind, spend, weights, params, coef):
     spend = np.ascontiguousarray(spend, dtype=float)
-    p1, p2 = _pad_params(kind, params, spend.shape[0])
+    p1, p2 = _pad_params(kind, params, spend.shape[:1])
     coef = np.zeros((spend.shape[1], spend.shape[0])) if coef is None else coef
     return (spend, np.ascontiguousarray(weights, dtype=float), p1, p2,
             np.ascontiguousarray(coef, dtype=float))
 
 
-def _pad_params(kind, params, n_channels):
+def _pad_params(kind, params, shape):
+    """The curve's parameters as two contiguous float arrays of ``shape`` (``(C,)``, or
+    ``(S, C)`` over draws); a one-parameter curve gets zeros, which it ignores, second."""
     if len(params) != len(CURVES[kind]):
         raise ValueError(f"{kind} takes {CURVES[kind]}, got {len(params)} parameters")
-    padded = [np.asarray(p, dtype=float).reshape(n_channels) for p in params]
+    padded = [np.ascontiguousarray(np.asarray(p, dtype=float).reshape(shape)) for p in params]
     while len(padded) < 2:
-        padded.append(np.zeros(n_channels))
+        padded.append(np.zeros(shape))
     return padded
 
 
