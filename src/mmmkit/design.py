@@ -49,9 +49,11 @@ class ModelData:
     def __post_init__(self) -> None:
         self.spend_scale = spend_scale(self.spend)
         self.target_scale = target_scale(self.target)
-        flat = self.control_values.reshape(-1, self.control_values.shape[-1])
-        self.control_mean = flat.mean(axis=0) if flat.size else np.zeros(0)
-        sd = flat.std(axis=0) if flat.size else np.zeros(0)
+        # explicit shape: reshape(-1, 0) is ambiguous for a model without controls (K = 0)
+        k = self.control_values.shape[-1]
+        flat = self.control_values.reshape(int(np.prod(self.control_values.shape[:-1])), k)
+        self.control_mean = flat.mean(axis=0) if flat.size else np.zeros(k)
+        sd = flat.std(axis=0) if flat.size else np.zeros(k)
         self.control_sd = np.where(sd > 0, sd, 1.0)
 
     @property
