@@ -287,3 +287,223 @@ def test_refit_reuses_the_compiled_sampler_and_matches_a_fresh_compile(national_
     assert cached.fit_info_["compile_seconds"] < 0.2 * fresh.fit_info_["compile_seconds"]
     xr.testing.assert_equal(cached.idata.posterior, fresh.idata.posterior)
     pd.testing.assert_frame_equal(cached.roas(), fresh.roas())
+
+
+# -- failed and interrupted fits change nothing ------------------------------------------------
+TINY_FIT = dict(draws=20, tune=20, chains=2, seed=0, progress=False)
+
+
+def _tiny_fit(sim):
+    model = mk.MMM(**sim.model_kwargs())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mk.FitWarning)
+        model.fit(sim.data, **TINY_FIT)
+    return model
+
+
+def _lift_test(sim, start: int = 40):
+    window = sim.data.iloc[start:start + 4]
+    return pd.DataFrame({
+        "channel": ["search"], "start": [window["date"].iloc[0]],
+        "end": [window["date"].iloc[-1]], "spend_change": [-0.5 * window["search"].sum()],
+        "lift": [1000.0], "lift_se": [500.0],
+    })
+
+
+def _state(model) -> dict:
+    fitted = model.idata is not None
+    return {"idata": model.idata, "data_": model.data_, "fit_info_": dict(model.fit_info_),
+            "lift_tests": model.lift_tests, "config": model.config(),
+            "roas": model.roas() if fitted else None}
+
+
+def _assert_unchanged(model, before: dict) -> None:
+    assert model.idata is before["idata"] and model.data_ is before["data_"]
+    assert model.lift_tests is before["lift_tests"]
+    assert model.fit_info_ == before["fit_info_"]
+    assert model.config() == before["config"]
+    if before["roas"] is None:
+        with pytest.raises(mk.NotFittedError):
+            model.roas()
+    else:
+        pd.testing.assert_frame_equal(model.roas(), before["roas"])
+
+
+def _interrupted_sampler(how: str, real):
+    """``nutpie.sample`` interrupted by Ctrl-C, in each of the ways it surfaces."""
+    def sample(compiled, **kwargs):
+        if how == "raises":  # Ctrl-C outside nutpie's own handler
+            raise KeyboardInterrupt
+        if how == "aborted":  # what nutpie.sample itself does on Ctrl-C: abort, return the trace
+            sampler = real(compiled, **{**kwargs, "draws": 50_000}, blocking=False)
+            return sampler.abort()
+        if how == "short":  # every chain stopped halfway: the draw axis ends there
+            return real(compiled, **{**kwargs, "draws": kwargs["draws"] // 2})
+        # "uneven": chain 1 stopped halfway, padded with NaN up to the longest chain
+        idata = real(compiled, **kwargs)
+        for group in (idata.posterior, idata.sample_stats):
+            for var in group.data_vars.values():
+                if var.dtype.kind == "f":
+                    var[1, kwargs["draws"] // 2:] = np.nan
+        return idata
+    return sample
+
+
+@pytest.mark.parametrize("fitted", [False, True], ids=["unfitted", "fitted"])
+@pytest.mark.parametrize("how", ["raises", "aborted", "short", "uneven"])
+def test_an_interrupted_fit_raises_and_changes_nothing(national_sim, monkeypatch, how, fitted):
+    import nutpie
+
+    model = _tiny_fit(national_sim) if fitted else mk.MMM(**national_sim.model_kwargs())
+    before = _state(model)
+    monkeypatch.setattr(nutpie, "sample", _interrupted_sampler(how, nutpie.sample))
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(national_sim.data, lift_tests=_lift_test(national_sim), **TINY_FIT)
+    _assert_unchanged(model, before)
+
+
+@pytest.mark.parametrize("bad", ["frame", "lift test"])
+def test_a_rejected_fit_changes_nothing(national_sim, bad):
+    """A fit that raises leaves the old posterior under its old specification, not under lift
+    tests it was never calibrated with."""
+    model = _tiny_fit(national_sim)
+    before = _state(model)
+    df, tests = national_sim.data, _lift_test(national_sim)
+    if bad == "frame":
+        df = df.assign(tv=-1.0)
+    else:  # valid as a table, but outside the fitted weeks: rejected while building the model
+        tests = tests.assign(start=df["date"].iloc[-1] + pd.Timedelta(weeks=10),
+                             end=df["date"].iloc[-1] + pd.Timedelta(weeks=12))
+    with pytest.raises(mk.DataError):
+        model.fit(df, lift_tests=tests, **TINY_FIT)
+    _assert_unchanged(model, before)
+    unfitted = mk.MMM(**national_sim.model_kwargs())
+    with pytest.raises(mk.DataError):
+        unfitted.fit(df, lift_tests=tests, **TINY_FIT)
+    assert unfitted.lift_tests is None and unfitted.idata is None
+
+
+# -- inputs and configuration are checked before anything compiles (issue 12) -----------------
+def _no_compile(monkeypatch):
+    """Make any attempt to compile or sample fail the test."""
+    import mmmkit.model as model_module
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("compiled although the input was invalid")
+
+    monkeypatch.setattr(model_module, "_compiled_nutpie", refuse)
+    monkeypatch.setattr(model_module, "build_pymc_model", refuse)
+
+
+def test_transforms_given_by_name(national_sim):
+    model = mk.MMM(**national_sim.model_kwargs(), adstock="geometric", saturation="hill")
+    default = mk.MMM(**national_sim.model_kwargs())
+    assert model.config() == default.config()
+    per_channel = mk.MMM(**national_sim.model_kwargs(),
+                         adstock={"tv": "weibull", "search": "Delayed", "social": "geometric"},
+                         saturation={"tv": "logistic", "search": "michaelis_menten",
+                                     "social": mk.HillSaturation()})
+    assert isinstance(per_channel.media.adstock_of("tv"), mk.WeibullAdstock)
+    assert isinstance(per_channel.media.adstock_of("search"), mk.DelayedAdstock)
+    assert isinstance(per_channel.media.saturation_of("search"), mk.MichaelisMentenSaturation)
+    assert "adstock_group0_lam" in per_channel.priors
+    with pytest.raises(ValueError, match=r"unknown saturation 'tanh'; use one of \['hill'"):
+        mk.MMM(**national_sim.model_kwargs(), saturation="tanh")
+    with pytest.raises(ValueError, match=r"adstock\['tv'\]: unknown adstock 'decay'"):
+        mk.MMM(**national_sim.model_kwargs(),
+               adstock={"tv": "decay", "search": "geometric", "social": "geometric"})
+    with pytest.raises(ValueError, match=r"adstock must be an Adstock"):
+        mk.MMM(**national_sim.model_kwargs(), adstock=mk.HillSaturation())
+
+
+@pytest.mark.parametrize("value, match", [
+    (27, "above 26"), (52, "above 26"), (-1, "whole number >= 0"), (2.5, "whole number"),
+    ("3", "whole number"), (True, "whole number"), (float("nan"), "whole number"),
+])
+def test_seasonality_weekly_data_can_carry(value, match):
+    with pytest.raises(ValueError, match=match):
+        mk.MMM("date", "y", ["a"], seasonality=value)
+    assert mk.MMM("date", "y", ["a"], seasonality=26).seasonality == 26
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"date": 0}, {"target": 1}, {"channels": ["a", 2]}, {"controls": [3]}, {"geo": 4},
+])
+def test_column_names_must_be_strings(kwargs):
+    spec = {"date": "date", "target": "y", "channels": ["a"], **kwargs}
+    with pytest.raises(ValueError, match=r"column names must be strings.*rename \d -> '\d'"):
+        mk.MMM(**spec)
+
+
+def test_controls_as_a_bare_string():
+    assert mk.MMM("date", "y", ["a"], controls="price").controls == ["price"]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"draws": 0}, "draws must be a whole number >= 1"),
+    ({"draws": 100.0}, "draws must be a whole number"),
+    ({"tune": -5}, "tune must be"),
+    ({"chains": 0}, "chains must be"),
+    ({"chains": 2.5}, "chains must be"),
+    ({"target_accept": 1.0}, "target_accept .* strictly between 0 and 1"),
+    ({"target_accept": 0}, "target_accept"),
+    ({"target_accept": float("nan")}, "target_accept"),
+])
+def test_bad_sampler_settings_fail_before_compiling(national_sim, monkeypatch, kwargs, match):
+    _no_compile(monkeypatch)
+    model = mk.MMM(**national_sim.model_kwargs())
+    with pytest.raises(ValueError, match=match):
+        model.fit(national_sim.data, **{**FAST_FIT, **kwargs})
+    assert model.idata is None
+
+
+@pytest.mark.parametrize("start", [0, 2], ids=["04/01 first", "18/01 first"])
+def test_day_first_text_dates(national_sim, start, monkeypatch):
+    df = national_sim.data.iloc[start:start + 60].reset_index(drop=True)
+    expected = pd.DatetimeIndex(df["date"])
+    df = df.assign(date=df["date"].dt.strftime("%d/%m/%Y"))
+    before = df.copy()
+    for kwargs in ({}, {"dayfirst": True}):
+        model = mk.MMM(**national_sim.model_kwargs(), **kwargs)
+        assert model.prepare(df).dates.equals(expected)
+    pd.testing.assert_frame_equal(df, before)
+    _no_compile(monkeypatch)
+    with pytest.raises(mk.DataError, match="pass dayfirst=True"):
+        mk.MMM(**national_sim.model_kwargs(), dayfirst=False).fit(df, **FAST_FIT)
+    with pytest.raises(ValueError, match="not both"):
+        mk.MMM(**national_sim.model_kwargs(), dayfirst=True, date_format="%d/%m/%Y")
+
+
+def test_data_errors_name_what_an_mmm_user_can_change(national_sim, monkeypatch):
+    _no_compile(monkeypatch)
+    short = national_sim.data.iloc[:25]
+    long_lag = mk.MMM(**national_sim.model_kwargs(), adstock=mk.GeometricAdstock(max_lag=30))
+    with pytest.raises(mk.DataError, match=r"covers only 25 distinct weeks.*at least 31 are "
+                       r"needed: the adstock of 'tv' has max_lag=30.*shorter max_lag") as info:
+        long_lag.fit(short, **FAST_FIT)
+    assert "min_weeks" not in str(info.value)
+    with pytest.raises(mk.DataError, match=r"at least 20 are needed.*longer history") as info:
+        mk.MMM(**national_sim.model_kwargs()).fit(short.iloc[:10], **FAST_FIT)
+    assert "min_weeks" not in str(info.value)
+    with pytest.raises(mk.DataError, match=r"no spend at all.*drop it from the MMM's channels"
+                       ) as info:
+        mk.MMM(**national_sim.model_kwargs()).fit(national_sim.data.assign(tv=0.0), **FAST_FIT)
+    assert "require_spend" not in str(info.value)
+    with pytest.raises(mk.DataError, match=r"channel 'tv' holds True/False"):
+        mk.MMM(**national_sim.model_kwargs()).fit(
+            national_sim.data.assign(tv=national_sim.data["tv"] > 0), **FAST_FIT)
+    with pytest.raises(mk.DataError, match=r"target 'sales' is constant"):
+        mk.MMM(**national_sim.model_kwargs()).fit(national_sim.data.assign(sales=0.0), **FAST_FIT)
+
+
+@pytest.mark.parametrize("bounds", [
+    {"tv": (np.nan, None)}, {"tv": (0.0, np.nan)}, {"tv": (np.inf, None)},
+    {"tv": (0.0, -np.inf)}, {"tv": mk.scenarios.Relative(np.nan, 0.2)},
+    {"tv": mk.scenarios.Relative(-0.1, np.nan)}, {"tv": ("a", None)},
+])
+def test_optimize_budget_refuses_nan_bounds(national_fit, bounds):
+    # A NaN bound used to pass every check and give an all-zero plan with converged=True.
+    with pytest.raises(ValueError, match=r"bounds\['tv'\]"):
+        mk.scenarios.optimize_budget(national_fit, bounds=bounds, n_uncertainty=0)
+    with pytest.raises(ValueError, match="budget must be a finite amount"):
+        mk.scenarios.optimize_budget(national_fit, budget=np.nan, n_uncertainty=0)

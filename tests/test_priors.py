@@ -186,3 +186,35 @@ def test_create_passes_kwargs_and_needs_a_model():
     np.testing.assert_allclose(model.initial_point()["x"], [1.0, 2.0])
     with pytest.raises(TypeError, match="context"):
         Prior("Normal", mu=0.0, sigma=1.0).create("y")
+
+
+# -- parameters are checked when the Prior is made (issue 12) ----------------------------------
+@pytest.mark.parametrize("dist, params, match", [
+    ("Normal", {"mu": 0.0, "sigma": -1.0}, r"Prior\('Normal', mu=0.0, sigma=-1.0\): sigma must "
+                                           r"be a finite number > 0"),
+    ("Normal", {"mean": 0.0, "sigma": 1.0}, r"Normal has no parameter 'mean' \(did you mean "
+                                            r"mu=\?\); its parameters are mu, sigma"),
+    ("LogNormal", {"mu": 0.0, "sd": 0.5}, r"did you mean sigma=\?"),
+    ("Beta", {"alpha": 2.0, "betta": 3.0}, r"no parameter 'betta' \(did you mean beta=\?\)"),
+    ("Normal", {"mu": 0.0, "tau": 2.0}, r"no parameter 'tau'"),
+    ("HalfNormal", {"sigma": [1.0, 0.0]}, r"sigma must be a finite number > 0"),
+    ("Normal", {"mu": np.nan}, r"mu must be a finite number"),
+    ("Normal", {"mu": "zero"}, r"mu must be a number or one number per channel"),
+    ("Gamma", {"alpha": 2.0}, r"either alpha and beta .* or mu and sigma"),
+    ("Gamma", {"alpha": 2.0, "sigma": 1.0}, r"either alpha and beta"),
+    ("Beta", {"alpha": 2.0}, r"Beta needs beta"),
+    ("StudentT", {"mu": 0.0, "sigma": 1.0}, r"StudentT needs nu"),
+    ("Uniform", {"lower": 2.0}, r"lower must be below upper .*lower=2.0, upper=1.0"),
+    ("TruncatedNormal", {"sigma": 1.0, "lower": 1.0, "upper": 0.0}, r"lower must be below"),
+])
+def test_invalid_parameters_are_refused_at_construction(dist, params, match):
+    with pytest.raises(ValueError, match=match):
+        Prior(dist, **params)
+
+
+def test_valid_edge_parameters_are_accepted():
+    assert Prior("TruncatedNormal", mu=0.0, sigma=1.0, lower=-np.inf, upper=0.0).params
+    assert Prior("HalfNormal", sigma=[0.5, 2.0]).params == {"sigma": [0.5, 2.0]}
+    assert Prior("Normal").params == {}
+    assert Prior.from_dict(Prior("Gamma", mu=1.5, sigma=0.75).to_dict()) == Prior(
+        "Gamma", mu=1.5, sigma=0.75)

@@ -594,3 +594,126 @@ def test_arrays_refuse_unbalanced_frame():
     clean = ok(panel(), **PANEL).drop(index=3)
     with pytest.raises(DataError, match="exactly one row per geo and week"):
         frame_to_arrays(clean, **PANEL)
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 12, inputs and configuration
+# ------------------------------------------------------------------------------------------------
+
+
+def _dmy(first: str, n: int = 8, fmt: str = "%d/%m/%Y") -> pd.DataFrame:
+    """``national(n)`` with dates as text in ``fmt``, the first week on ``first``."""
+    df = national(n)
+    df["week"] = pd.date_range(first, periods=n, freq="7D").strftime(fmt)
+    return df
+
+
+@pytest.mark.parametrize("first", ["2023-04-03", "2023-04-13"], ids=["03/04 first", "13/04 first"])
+def test_day_first_dates_are_read_whatever_the_first_row(first):
+    # "03/04/2023" first made pandas guess mm/dd and reject "13/04/2023"; "13/04/2023" first
+    # made it guess dd/mm (with a UserWarning). Both orders must give the same, right dates.
+    import warnings
+
+    df = _dmy(first)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas' dayfirst/format warning must not leak
+        out = ok(df, **NATIONAL)
+        again = ok(df, **NATIONAL, dayfirst=True)
+    expected = pd.date_range(first, periods=8, freq="7D")
+    assert out["week"].tolist() == expected.tolist()
+    assert again["week"].tolist() == expected.tolist()
+
+
+def test_month_first_dates_and_explicit_format():
+    out = ok(_dmy("2023-04-03", fmt="%m/%d/%Y"), **NATIONAL)
+    assert out["week"].iloc[0] == pd.Timestamp("2023-04-03")
+    out = ok(_dmy("2023-04-03", fmt="%d.%m.%y"), **NATIONAL)
+    assert out["week"].iloc[-1] == pd.Timestamp("2023-05-22")
+    out = ok(_dmy("2023-04-03", fmt="%d %m %Y"), **NATIONAL, date_format="%d %m %Y")
+    assert out["week"].iloc[1] == pd.Timestamp("2023-04-10")
+    fails(_dmy("2023-04-03", fmt="%d %m %Y"), r"does not match date_format='%Y %m %d'",
+          **NATIONAL, date_format="%Y %m %d")
+
+
+def test_day_month_errors_suggest_dayfirst_not_one_format_or_weeks():
+    df = _dmy("2023-04-03")
+    msg = fails(df, r"not a date when read month first \(dayfirst=False\).*pass dayfirst=True",
+                **NATIONAL, dayfirst=False)
+    assert "one format" not in msg and "aggregate" not in msg
+    # Two weeks whose day never exceeds 12: nothing in the data settles the order.
+    short = _dmy("2023-04-03", n=2)
+    msg = fails(short, r"cannot be told apart.*dayfirst=True for dd/mm/yyyy", **NATIONAL)
+    assert "one format" not in msg and "aggregate" not in msg
+    # The wrong order given explicitly: the calendar check points at dayfirst, not at weeks.
+    msg = fails(short, r"is not weekly.*pass dayfirst=True", **NATIONAL, dayfirst=False)
+    assert "aggregate" not in msg
+    assert ok(short, **NATIONAL, dayfirst=True)["week"].iloc[1] == pd.Timestamp("2023-04-10")
+
+
+def test_mixed_day_month_orders_are_refused():
+    df = _dmy("2023-04-03")
+    df.loc[5, "week"] = "05/08/2023"  # fine either way
+    df.loc[6, "week"] = "05/15/2023"  # month first, among day-first dates
+    fails(df, r"mixes day-first and month-first dates: '17/04/2023' .* '05/15/2023'", **NATIONAL)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"dayfirst": "yes"}, "dayfirst must be True"),
+    ({"date_format": 3}, "date_format must be"),
+    ({"dayfirst": True, "date_format": "%d/%m/%Y"}, "not both"),
+])
+def test_bad_date_options(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        validate_frame(national(), **NATIONAL, **kwargs)
+
+
+@pytest.mark.parametrize("codes", [False, True], ids=["names", "numeric codes"])
+def test_panel_without_geo_suggests_the_geo_column(codes):
+    df = panel()
+    if codes:
+        df["region"] = df["region"].map({"Geo1": 1, "Geo2": 2, "Geo3": 3})
+    msg = fails(df, r"has week 2021-01-04 3 times .*pass geo='region'", **NATIONAL)
+    assert "sum or drop" not in msg
+    # Without such a column it says a panel needs geo=, and only then offers summing.
+    fails(df.drop(columns="region"), r"6 of 6 weeks repeat; if the frame holds several series",
+          **NATIONAL)
+
+
+def test_min_weeks_and_no_spend_advice_can_be_the_callers():
+    df = national()
+    msg = fails(df, r"at least 20 are needed: give more weeks\.$", **NATIONAL, min_weeks=20,
+                hints={"min_weeks": "give more weeks"})
+    assert "min_weeks" not in msg
+    df["radio"] = 0.0
+    msg = fails(df, r"no spend at all .*; drop it from the MMM\.$", **NATIONAL,
+                hints={"no_spend": "drop it from the MMM"})
+    assert "require_spend" not in msg
+
+
+@pytest.mark.parametrize("value", [0.0, 5.0])
+def test_constant_or_all_zero_target(value):
+    df = national()
+    df["sales"] = value
+    fails(df, rf"target 'sales' is constant \(every row is {value}\)", **NATIONAL)
+    ok(df, **{**NATIONAL, "target": None})  # a scoring frame has no target to check
+
+
+def test_target_constant_in_one_geo():
+    df = panel()
+    df.loc[df["region"] == "Geo3", "sales"] = 0.0
+    fails(df, r"target 'sales' is constant for geo=Geo3 \(every week is 0.0\)", **PANEL)
+
+
+def test_negative_target_weeks_warn_how_they_are_modelled():
+    df = national()
+    df.loc[2, "sales"] = -30.0
+    with pytest.warns(UserWarning, match=r"negative in 1 of 8 rows .*mean absolute value"):
+        out = ok(df, **NATIONAL)
+    assert out["sales"].iloc[2] == -30.0
+
+
+@pytest.mark.parametrize("dtype", [bool, "boolean", object])
+def test_bool_spend_is_refused(dtype):
+    df = national()
+    df["tv"] = pd.Series([True, False] * 4, dtype=dtype)
+    fails(df, r"channel 'tv' holds True/False values .*currency.*controls", **NATIONAL)

@@ -20,7 +20,7 @@ from mmmkit import (  # noqa: E402
     simulate,
 )
 from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock  # noqa: E402
-from mmmkit.errors import DataError  # noqa: E402
+from mmmkit.errors import DataError, ModelFileError  # noqa: E402
 from mmmkit.model import MMM, FitWarning, NotFittedError  # noqa: E402
 from mmmkit.priors import Prior  # noqa: E402
 from mmmkit.saturation import (  # noqa: E402
@@ -43,6 +43,7 @@ __all__ = [
     "HillSaturation",
     "LogisticSaturation",
     "MichaelisMentenSaturation",
+    "ModelFileError",
     "NotFittedError",
     "Prior",
     "Saturation",

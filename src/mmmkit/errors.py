@@ -9,3 +9,14 @@ class DataError(ValueError):
     The message names the column, the row (date, and geo for a panel) and what is wrong, and
     says what to change. Raised before any sampling starts.
     """
+
+
+class ModelFileError(DataError):
+    """A file given to :meth:`mmmkit.MMM.load` is not a model file mmmkit can read back.
+
+    One error for every way a file can fail to be a complete, consistent file written by
+    :meth:`mmmkit.MMM.save`: not netCDF at all (random bytes, an empty file, a CSV), truncated,
+    a group or array missing, metadata that is not mmmkit's JSON, or a specification field of
+    the wrong type or value. The message reads ``not a readable mmmkit model file: <path>:
+    <what is wrong and what to do>``.
+    """

@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from mmmkit._threads import one_blas_thread
-from mmmkit.adstock import Adstock, GeometricAdstock
+from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock
 from mmmkit.approximate import METHODS as APPROX_METHODS
 from mmmkit.approximate import approximate_posterior, approximation_warning, with_advi_start
 from mmmkit.calibration import combine_roas_priors, lift_test_arrays, validate_lift_tests
@@ -28,16 +28,105 @@ from mmmkit.graph import DEFAULT_PRIORS, OBSERVED, build_pymc_model
 from mmmkit.media import MediaBlock
 from mmmkit.posterior import PosteriorEngine, check_prob, summarize, with_tail
 from mmmkit.priors import Prior, merge_priors
-from mmmkit.saturation import HillSaturation, Saturation
-from mmmkit.validation import frame_to_arrays, validate_frame
+from mmmkit.saturation import (
+    HillSaturation,
+    LogisticSaturation,
+    MichaelisMentenSaturation,
+    Saturation,
+)
+from mmmkit.validation import check_date_options, check_fit_args, frame_to_arrays, validate_frame
 
 SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
 LIKELIHOODS = ("normal", "studentt")
 MIN_WEEKS = 20
+# Weekly data sample the year about 52.18 times; a yearly Fourier term of order k has a period
+# of 52.18 / k weeks, and above order 26 that is shorter than two weeks (the Nyquist limit):
+# such a term repeats a lower one's pattern at the weekly dates and cannot be estimated apart.
+MAX_SEASONALITY = 26
+# Transform names accepted as strings, for adstock= / saturation= (each a default instance).
+ADSTOCK_NAMES: dict[str, type[Adstock]] = {
+    "geometric": GeometricAdstock, "delayed": DelayedAdstock, "weibull": WeibullAdstock,
+}
+SATURATION_NAMES: dict[str, type[Saturation]] = {
+    "hill": HillSaturation, "logistic": LogisticSaturation,
+    "michaelis_menten": MichaelisMentenSaturation,
+}
 
 
 class NotFittedError(RuntimeError):
     """A reading method was called before :meth:`MMM.fit` (or :meth:`MMM.load`)."""
+
+
+def _check_seasonality(seasonality: Any) -> None:
+    """A yearly Fourier order weekly data can carry: a whole number in ``0 .. 26``."""
+    whole = isinstance(seasonality, int | np.integer) and not isinstance(seasonality, bool)
+    if isinstance(seasonality, float) and float(seasonality).is_integer():
+        whole = True  # 2.0 from a config file is fine
+    if not whole or seasonality < 0:
+        raise ValueError(
+            f"seasonality is the order of the yearly Fourier seasonality, a whole number >= 0 "
+            f"(0 for none, 2-4 is usual), got {seasonality!r}."
+        )
+    if seasonality > MAX_SEASONALITY:
+        raise ValueError(
+            f"seasonality={seasonality!r} is above {MAX_SEASONALITY}, the highest yearly "
+            "Fourier order weekly data can carry: order k repeats every 52/k weeks, and above "
+            f"{MAX_SEASONALITY} that is under two weeks, which weekly dates cannot tell from a "
+            f"lower order; use 0-{MAX_SEASONALITY} (2-4 is usual)."
+        )
+
+
+def _check_column_names(*, date: Any, target: Any, channels: list, geo: Any,
+                        controls: list) -> None:
+    """Every column name is text: integer names fit, but the saved file (xarray) rejects them.
+
+    Checked here rather than converted: the frame's columns would have to be renamed too, in
+    every frame the model later reads (predict, scenarios), and a silent rename is confusing.
+    """
+    named = [("date", date), ("target", target), ("geo", geo)]
+    named += [("channels", c) for c in channels] + [("controls", c) for c in controls]
+    for role, name in named:
+        if role == "geo" and name is None:
+            continue
+        if not isinstance(name, str):
+            raise ValueError(
+                f"column names must be strings, but {role} has {name!r} "
+                f"({type(name).__name__}): rename {name!r} -> '{name}' in the frame (e.g. "
+                "df.columns = df.columns.astype(str)) and pass the string name."
+            )
+
+
+def _transform(spec: Any, what: str, base: type, names: Mapping[str, type],
+               channels: list[str]) -> Any:
+    """``spec`` with transform names (``"hill"``) replaced by default instances.
+
+    Accepts ``None`` (the default), one transform or name, or ``{channel: transform or
+    name}``; anything else is a ``ValueError`` here rather than an ``AttributeError`` later.
+    """
+    def one(value: Any, where: str) -> Any:
+        if isinstance(value, str):
+            key = value.strip().lower().replace("-", "_").replace(" ", "_")
+            if key not in names:
+                raise ValueError(
+                    f"{where}: unknown {what} {value!r}; use one of {sorted(names)} or a "
+                    f"{base.__name__} object such as {next(iter(names.values())).__name__}()."
+                )
+            return names[key]()
+        if not isinstance(value, base):
+            article = "an" if base.__name__[0] in "AEIOU" else "a"
+            raise ValueError(
+                f"{where} must be {article} {base.__name__} (e.g. "
+                f"{next(iter(names.values())).__name__}()) or one of the names {sorted(names)}, "
+                f"got {value!r}."
+            )
+        return value
+
+    if spec is None:
+        return None
+    if isinstance(spec, Mapping):
+        # Unknown or missing channels are reported by MediaBlock, which checks the keys.
+        return {ch: one(v, f"{what}[{ch!r}]") for ch, v in spec.items()}
+    return one(spec, what)
 
 
 class MMM:
@@ -64,6 +153,24 @@ class MMM:
         ``{"tv": mk.Prior("LogNormal", mu=np.log(2.0), sigma=0.3)}``. Those channels' effect
         is derived from their ROAS; the others keep the effect prior. All ROAS priors must
         share one distribution family.
+    dayfirst : how to read text dates written year last (``03/04/2023``): ``True`` for
+        dd/mm/yyyy, ``False`` for mm/dd/yyyy; default ``None`` decides from the data (any day
+        above 12 settles it) and asks for this option if no date does. See
+        :func:`mmmkit.validate_frame`.
+    date_format : an explicit :func:`pandas.to_datetime` format for text dates, e.g.
+        ``"%d.%m.%Y"``; instead of ``dayfirst``.
+
+    Adstock and saturation may also be given by name, as a default instance of the transform:
+    ``adstock="geometric"``, ``"delayed"`` or ``"weibull"``; ``saturation="hill"``,
+    ``"logistic"`` or ``"michaelis_menten"`` (also per channel, ``{"tv": "weibull", ...}``).
+
+    Raises
+    ------
+    ValueError
+        For a configuration that cannot be fitted, before any data is seen: column names that
+        are not strings, an unknown transform name or an object that is not a transform,
+        ``seasonality`` not a whole number in ``0 .. 26``, a bad ``likelihood``, ``dayfirst``
+        or ``date_format``, unknown prior names, ROAS priors for non-channels.
 
     Notes
     -----
@@ -84,18 +191,29 @@ class MMM:
         likelihood: str = "normal",
         priors: Mapping[str, Prior] | None = None,
         roas_priors: Mapping[str, Prior] | None = None,
+        dayfirst: bool | None = None,
+        date_format: str | None = None,
     ) -> None:
         if isinstance(channels, str):
             channels = [channels]
+        if isinstance(controls, str):  # list("price") would be five one-letter columns
+            controls = [controls]
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
-        if int(seasonality) != seasonality or seasonality < 0:
-            raise ValueError(f"seasonality is a Fourier order >= 0, got {seasonality!r}.")
+        _check_seasonality(seasonality)
+        check_date_options(dayfirst, date_format)
         self.date = date
         self.target = target
         self.channels = list(channels)
         self.geo = geo
         self.controls = list(controls or [])
+        _check_column_names(date=date, target=target, channels=self.channels, geo=geo,
+                            controls=self.controls)
+        self.dayfirst = dayfirst
+        self.date_format = date_format
+        adstock = _transform(adstock, "adstock", Adstock, ADSTOCK_NAMES, self.channels)
+        saturation = _transform(saturation, "saturation", Saturation, SATURATION_NAMES,
+                                self.channels)
         self.adstock = adstock if adstock is not None else GeometricAdstock(max_lag=8)
         self.saturation = saturation if saturation is not None else HillSaturation()
         self.seasonality = int(seasonality)
@@ -170,6 +288,23 @@ class MMM:
                 f"controls={self.controls}, fitted={self.idata is not None})")
 
     # -- fitting -------------------------------------------------------------------------------
+    def _frame_hints(self) -> dict[str, str]:
+        """Advice for :func:`validate_frame` in terms of what an MMM user can change.
+
+        :meth:`prepare` sets ``min_weeks`` and ``require_spend`` itself, so the default advice
+        naming them would point at arguments ``MMM`` does not take.
+        """
+        lag = self.media.max_lag
+        if lag + 1 > MIN_WEEKS:
+            longest = next(ch for ch in self.channels if self.media.adstock_of(ch).max_lag == lag)
+            weeks = (f"the adstock of {longest!r} has max_lag={lag}, longer than the data — use "
+                     "a shorter max_lag in the adstock (e.g. GeometricAdstock(max_lag=8)), or "
+                     "give more weeks")
+        else:
+            weeks = f"an MMM is fitted on at least {MIN_WEEKS} weeks — give a longer history"
+        return {"min_weeks": weeks,
+                "no_spend": "drop it from the MMM's channels (and from the frame if you like)"}
+
     def prepare(self, df: pd.DataFrame) -> ModelData:
         """Validate ``df`` and turn it into the model's arrays (no sampling)."""
         clean = validate_frame(
@@ -180,6 +315,9 @@ class MMM:
             geo=self.geo,
             controls=self.controls,
             min_weeks=max(MIN_WEEKS, self.media.max_lag + 1),
+            dayfirst=self.dayfirst,
+            date_format=self.date_format,
+            hints=self._frame_hints(),
         )
         arrays = frame_to_arrays(
             clean, date=self.date, target=self.target, channels=self.channels,
@@ -197,11 +335,15 @@ class MMM:
 
     def build_model(self, data: ModelData | None = None):
         """The PyMC model for ``data`` (default: the fitted data)."""
-        data = data or self._fitted_data()
+        return self._build_model(data or self._fitted_data(), self.lift_tests)
+
+    def _build_model(self, data: ModelData, lift_tests: pd.DataFrame | None):
+        """The PyMC model for ``data`` calibrated with ``lift_tests`` (not necessarily the
+        model's own: :meth:`fit` builds with the new ones before it may attach them)."""
         tests = ()
-        if self.lift_tests is not None:
+        if lift_tests is not None:
             lags = {ch: self.media.adstock_of(ch).max_lag for ch in self.channels}
-            tests = lift_test_arrays(self.lift_tests, data, lags)
+            tests = lift_test_arrays(lift_tests, data, lags)
         return build_pymc_model(
             data, self.media, seasonality=self.seasonality, trend=self.trend,
             likelihood=self.likelihood, priors=self.model_priors,
@@ -240,7 +382,8 @@ class MMM:
         low_rank : nutpie only: adapt a low-rank mass matrix, which follows the remaining
             correlations (effect size against curve shape) and about doubles the effective
             draws per second on panels.
-        lift_tests : experiments to calibrate with (see :meth:`add_lift_tests`).
+        lift_tests : experiments to calibrate with (see :meth:`add_lift_tests`); attached to
+            the model only when the fit succeeds.
         method : ``"nuts"`` (default: the posterior to report), or a quick draft for iterating
             on a specification: ``"advi"`` (mean-field ADVI, see :mod:`mmmkit.approximate`).
             A draft returns ``draws * chains`` independent draws
@@ -250,7 +393,16 @@ class MMM:
             near zero, which mmmkit's scaled parameters keep close to the posterior;
             ``"advi"`` starts each chain at its own draw from a short ADVI fit (1000 gradient
             steps), for models whose custom priors put the posterior far from zero.
+
+        Raises
+        ------
+        KeyboardInterrupt : sampling was interrupted (Ctrl-C), also when the sampler itself
+            caught it and returned the draws made so far.
+
+        Any exception leaves the model exactly as it was before the call: an unfitted model
+        stays unfitted, a fitted one keeps its posterior, data and lift tests.
         """
+        check_fit_args(draws, tune, chains, target_accept)  # before anything compiles
         if init not in ("advi", "jitter"):
             raise ValueError(f"init must be 'advi' or 'jitter', got {init!r}.")
         if method != "nuts" and method not in APPROX_METHODS:
@@ -258,11 +410,13 @@ class MMM:
                 f"method must be 'nuts' or one of {APPROX_METHODS}, got {method!r}.")
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}.")
+        # nothing is assigned to self before the end: a failed or interrupted fit changes nothing
+        tests = self.lift_tests
         if lift_tests is not None:
-            self.add_lift_tests(lift_tests)
+            tests = validate_lift_tests(lift_tests, self.channels, self.geo)
         data = self.prepare(df)
-        model = self.build_model(data)
-        key = self._compile_key(data)
+        model = self._build_model(data, tests)
+        key = self._compile_key(data, tests)
         if method == "nuts":
             posterior, sample_stats, seconds = _sample(
                 model, key=key, sampler=sampler, draws=draws, tune=tune, chains=chains,
@@ -274,18 +428,32 @@ class MMM:
         else:
             posterior, sample_stats, info = _approximate(model, key=key, method=method,
                                                          draws=draws * chains, seed=seed)
-        self.data_ = data
-        self.fit_info_ = {"method": method, "seed": seed, **info}
-        self.idata = self._assemble_idata(posterior, sample_stats, seed)
+        idata = self._assemble_idata(posterior, sample_stats, seed, data=data)
         if method == "nuts":
-            messages = convergence_warnings(self.diagnostics(), target_accept=target_accept)
+            messages = convergence_warnings(summarize_diagnostics(idata),
+                                            target_accept=target_accept)
         else:
             messages = [approximation_warning(method, info)]
+        # before the assignment: with warnings turned into errors, a flagged fit fails whole
         for message in messages:
             warnings.warn(message, FitWarning, stacklevel=2)
+        self._set_fitted(lift_tests=tests, data=data, idata=idata,
+                         fit_info={"method": method, "seed": seed, **info})
         return self
 
-    def _compile_key(self, data: ModelData) -> str:
+    def _set_fitted(self, *, lift_tests: pd.DataFrame | None, data: ModelData, idata,
+                    fit_info: dict[str, Any]) -> None:
+        """Assign the whole fitted state at once (:meth:`fit`'s last step, and loading).
+
+        The one place the fitted state changes, so no exception can leave it half-updated:
+        lift tests that say "calibrated" next to an older posterior, say.
+        """
+        self.lift_tests = lift_tests
+        self.data_ = data
+        self.idata = idata
+        self.fit_info_ = fit_info
+
+    def _compile_key(self, data: ModelData, lift_tests: pd.DataFrame | None = None) -> str:
         """What fixes the compiled sampler: the specification and the parameter shapes.
 
         The number of weeks is not part of it: spend, target and features are shared data, so
@@ -293,13 +461,17 @@ class MMM:
         """
         import json
 
-        return json.dumps({"config": self.config(), "geos": data.geos}, sort_keys=True)
+        config = self.config()
+        if lift_tests is not None:  # the tests fit() is about to calibrate with
+            config["lift_tests"] = _lift_tests_to_records(lift_tests)
+        return json.dumps({"config": config, "geos": data.geos}, sort_keys=True)
 
-    def _assemble_idata(self, posterior: xr.Dataset, sample_stats: xr.Dataset, seed):
+    def _assemble_idata(self, posterior: xr.Dataset, sample_stats: xr.Dataset, seed,
+                        data: ModelData | None = None):
         import arviz as az
 
-        data = self.data_
-        engine = self._engine(posterior)
+        data = self.data_ if data is None else data
+        engine = self._engine(posterior, data)
         rng = np.random.default_rng(None if seed is None else [int(seed), 1])
         predictive = np.empty((engine.n_samples, data.n_geos, data.n_weeks))
         spend = self.media.reorder(data.spend)
@@ -333,8 +505,10 @@ class MMM:
             raise NotFittedError("This MMM is not fitted yet: call model.fit(df) first.")
         return self.data_
 
-    def _engine(self, posterior: xr.Dataset | None = None) -> PosteriorEngine:
-        data = self._fitted_data() if posterior is None else self.data_
+    def _engine(self, posterior: xr.Dataset | None = None,
+                data: ModelData | None = None) -> PosteriorEngine:
+        if data is None:
+            data = self._fitted_data() if posterior is None else self.data_
         posterior = self.idata.posterior if posterior is None else posterior
         return PosteriorEngine(
             posterior, data, self.media, seasonality=self.seasonality, trend=self.trend,
@@ -481,7 +655,8 @@ class MMM:
         data = self._fitted_data()
         clean = validate_frame(
             df, date=self.date, target=None, channels=self.channels, geo=self.geo,
-            controls=self.controls, min_weeks=1, require_spend=False,
+            controls=self.controls, min_weeks=1, require_spend=False, dayfirst=self.dayfirst,
+            date_format=self.date_format,
         )
         arrays = frame_to_arrays(clean, date=self.date, target=None, channels=self.channels,
                                  geo=self.geo, controls=self.controls)
@@ -560,6 +735,7 @@ class MMM:
         """Write the specification, the fitted data and the posterior to one netCDF file.
 
         The file holds only arrays and JSON text (no pickle): loading never runs code from it.
+        The write is atomic: if it fails, the file already at ``path`` is left as it was.
         """
         from mmmkit.io import save_model
 
@@ -568,7 +744,15 @@ class MMM:
 
     @classmethod
     def load(cls, path) -> MMM:
-        """Rebuild a model saved with :meth:`save`, with identical configuration and draws."""
+        """Rebuild a model saved with :meth:`save`, with identical configuration and draws.
+
+        The file is read into memory and closed, so the model can be saved back to ``path``.
+
+        Raises
+        ------
+        FileNotFoundError : nothing at ``path``.
+        mmmkit.ModelFileError : ``path`` is not a complete, consistent mmmkit model file.
+        """
         from mmmkit.io import load_model
 
         return load_model(cls, path)
@@ -675,10 +859,36 @@ def _sample(model, *, key, sampler, draws, tune, chains, seed, target_accept, pr
                 compute_convergence_checks=False,
             )
     t2 = time.perf_counter()
+    _check_complete(idata, model, draws=draws, chains=chains)
     posterior = idata.posterior
     keep = [v for v in posterior.data_vars if not v.endswith("__")]
     stats = idata.sample_stats
     return posterior[keep], stats, {"compile_seconds": t1 - t0, "sampling_seconds": t2 - t1}
+
+
+def _check_complete(idata, model, *, draws: int, chains: int) -> None:
+    """Raise ``KeyboardInterrupt`` for the partial trace an interrupted sampler returns.
+
+    ``nutpie.sample`` and PyMC's own samplers catch Ctrl-C and return the draws made so far
+    instead of raising: nutpie ends the draw axis at the longest chain (no draws at all when
+    warm-up was cut) and pads the shorter chains with NaN. Taking that trace would mark the
+    model fitted on uneven chains (NaN or ``IndexError`` from every reading method). Sampled
+    variables are never NaN at a real draw, so a NaN in one is padding.
+    """
+    posterior = idata.posterior if "posterior" in idata.groups() else None
+    made = (0, 0) if posterior is None else (posterior.sizes.get("chain", 0),
+                                             posterior.sizes.get("draw", 0))
+    unchanged = "the model is unchanged; fit again to sample."
+    if made != (chains, draws):
+        raise KeyboardInterrupt(f"Sampling was interrupted after {made[0]} chain(s) x "
+                                f"{made[1]} draws of {chains} x {draws}: {unchanged}")
+    names = [rv.name for rv in model.free_RVs if rv.name in posterior.data_vars]
+    short = sorted({int(c) for n in names
+                    for c in np.flatnonzero(np.isnan(posterior[n].values).reshape(chains, -1)
+                                            .any(axis=1))})
+    if short:
+        raise KeyboardInterrupt(f"Sampling was interrupted: chain(s) {short} stopped before "
+                                f"{draws} draws: {unchanged}")
 
 
 def _available_cores() -> int:

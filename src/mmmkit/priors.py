@@ -8,6 +8,7 @@ model never needs pickle.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,40 @@ _SUPPORTED = {
     "Laplace",
 }
 
+# The parameters each family takes, and what each must be: "real" (finite), "positive"
+# (finite, > 0) or "bound" (a truncation point: finite or +/-inf). Only the parameterisations
+# :meth:`Prior.sample` implements are listed (no ``tau``, no Beta by mean and sd): a prior is
+# used both in PyMC and by the numpy sampler, and a parameter one of them ignored would make
+# prior checks and simulations silently disagree with the model.
+_PARAMS: dict[str, dict[str, str]] = {
+    "Normal": {"mu": "real", "sigma": "positive"},
+    "HalfNormal": {"sigma": "positive"},
+    "LogNormal": {"mu": "real", "sigma": "positive"},
+    "Gamma": {"alpha": "positive", "beta": "positive", "mu": "positive", "sigma": "positive"},
+    "Beta": {"alpha": "positive", "beta": "positive"},
+    "Uniform": {"lower": "real", "upper": "real"},
+    "TruncatedNormal": {"mu": "real", "sigma": "positive", "lower": "bound", "upper": "bound"},
+    "Exponential": {"lam": "positive"},
+    "StudentT": {"nu": "positive", "mu": "real", "sigma": "positive"},
+    "HalfStudentT": {"nu": "positive", "sigma": "positive"},
+    "Laplace": {"mu": "real", "b": "positive"},
+}
+# Parameters without a default in PyMC (or in the numpy sampler); Gamma is handled apart, as
+# it takes either (alpha, beta) or (mu, sigma).
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "Beta": ("alpha", "beta"),
+    "Exponential": ("lam",),
+    "StudentT": ("nu",),
+    "HalfStudentT": ("nu",),
+    "Laplace": ("mu", "b"),
+}
+# Names from other libraries' conventions (scipy, numpy, Stan) that analysts type by habit.
+_ALIASES = {
+    "mean": "mu", "loc": "mu", "location": "mu", "sd": "sigma", "std": "sigma",
+    "scale": "sigma", "low": "lower", "high": "upper", "df": "nu", "rate": "lam",
+    "shape": "alpha", "a": "alpha",
+}
+
 
 @dataclass(frozen=True)
 class Prior:
@@ -43,7 +78,18 @@ class Prior:
     **params : float
         The distribution's PyMC keyword parameters, e.g. ``Prior("Beta", alpha=2, beta=3)``.
         Scalars, or sequences with one value per channel (then they broadcast over the
-        parameter's last dimension).
+        parameter's last dimension). Accepted per family: ``Normal, LogNormal (mu, sigma)``;
+        ``HalfNormal (sigma)``; ``Gamma (alpha, beta)`` or ``(mu, sigma)``; ``Beta (alpha,
+        beta)``; ``Uniform (lower, upper)``; ``TruncatedNormal (mu, sigma, lower, upper)``;
+        ``Exponential (lam)``; ``StudentT (nu, mu, sigma)``; ``HalfStudentT (nu, sigma)``;
+        ``Laplace (mu, b)``.
+
+    Raises
+    ------
+    ValueError
+        At construction, before any model is built: an unknown distribution, a parameter the
+        family does not take (with the closest valid name), a required one missing, or a value
+        outside its domain (a scale ``<= 0``, a non-finite location, ``lower >= upper``).
 
     Examples
     --------
@@ -59,6 +105,7 @@ class Prior:
             raise ValueError(
                 f"Prior distribution {dist!r} is not supported; use one of {sorted(_SUPPORTED)}."
             )
+        _check_params(dist, params)
         clean = {k: _plain(v) for k, v in params.items()}
         object.__setattr__(self, "dist", dist)
         object.__setattr__(self, "params", clean)
@@ -136,6 +183,71 @@ class Prior:
     def from_dict(cls, data: Mapping[str, Any]) -> Prior:
         data = dict(data)
         return cls(data.pop("dist"), **data)
+
+
+def _check_params(dist: str, params: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` unless ``params`` are valid parameters of ``dist``.
+
+    Checked here rather than left to PyMC: PyMC only complains when the model is compiled and
+    sampled (a negative ``sigma`` surfaced after half a minute as a sampler backtrace), and a
+    misspelt name as a bare ``TypeError`` without the valid ones.
+    """
+    given = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    name = f"Prior({dist!r}{', ' if given else ''}{given})"
+    valid = _PARAMS[dist]
+    listed = ", ".join(valid)
+    for key in params:
+        if key not in valid:
+            guess = _ALIASES.get(key)
+            if guess not in valid:
+                guess = next(iter(difflib.get_close_matches(key, list(valid), n=1)), None)
+            hint = f" (did you mean {guess}=?)" if guess else ""
+            raise ValueError(
+                f"{name}: {dist} has no parameter {key!r}{hint}; its parameters are {listed}."
+            )
+    if dist == "Gamma":
+        if set(params) not in ({"alpha", "beta"}, {"mu", "sigma"}):
+            raise ValueError(
+                f"{name}: Gamma takes either alpha and beta (shape and rate) or mu and sigma "
+                "(mean and sd), both of one pair."
+            )
+    missing = [k for k in _REQUIRED.get(dist, ()) if k not in params]
+    if missing:
+        raise ValueError(
+            f"{name}: {dist} needs {', '.join(missing)} (it has no default); its parameters "
+            f"are {listed}."
+        )
+    values = {}
+    for key, value in params.items():
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            arr = None
+        if arr is None or arr.size == 0 or isinstance(value, str | bytes):
+            raise ValueError(
+                f"{name}: {key} must be a number or one number per channel, got {value!r}."
+            )
+        kind = valid[key]
+        if kind == "positive" and not (np.isfinite(arr).all() and (arr > 0).all()):
+            raise ValueError(f"{name}: {key} must be a finite number > 0, got {value!r}.")
+        if kind == "real" and not np.isfinite(arr).all():
+            raise ValueError(f"{name}: {key} must be a finite number, got {value!r}.")
+        if kind == "bound" and np.isnan(arr).any():
+            raise ValueError(f"{name}: {key} must be a number (or +/-inf), got {value!r}.")
+        values[key] = arr
+    if dist in ("Uniform", "TruncatedNormal"):
+        default_lo, default_hi = (0.0, 1.0) if dist == "Uniform" else (-np.inf, np.inf)
+        lo, hi = values.get("lower", default_lo), values.get("upper", default_hi)
+        try:
+            ordered = bool(np.all(np.asarray(lo) < np.asarray(hi)))
+        except ValueError:  # per-channel sequences of different lengths
+            ordered = False
+        if not ordered:
+            defaults = " (Uniform's default bounds are 0 and 1)" if dist == "Uniform" else ""
+            shown = f"lower={np.asarray(lo).tolist()}, upper={np.asarray(hi).tolist()}"
+            raise ValueError(
+                f"{name}: lower must be below upper for every channel, got {shown}{defaults}."
+            )
 
 
 def _plain(value: Any) -> Any:

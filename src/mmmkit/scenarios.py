@@ -1813,15 +1813,27 @@ def _parse_bounds(model: MMM, bounds, free: list[str], fixed: Mapping[str, float
         k = free.index(ch)
         h = hist[channels.index(ch)]
         if isinstance(b, Relative):
+            # A Relative built directly (not through relative()) skips relative()'s checks;
+            # NaN would pass every comparison below and make an all-zero "converged" plan.
+            if not (np.isfinite(b.lower) and b.lower >= -1 and b.upper >= b.lower):
+                raise ValueError(
+                    f"bounds[{ch!r}] = {b!r}: relative bounds need -1 <= lower <= upper, "
+                    "lower finite (upper may be inf); build them with scenarios.relative().")
             lo[k], hi[k] = h * (1 + b.lower), h * (1 + b.upper)
             continue
         try:
             low, high = b
+            low = 0.0 if low is None else float(low)
+            high = np.inf if high is None else float(high)
         except (TypeError, ValueError):
             raise ValueError(f"bounds[{ch!r}] must be (lo, hi) in currency or "
                              f"scenarios.relative(lo, hi), got {b!r}.") from None
-        low = 0.0 if low is None else float(low)
-        high = np.inf if high is None else float(high)
+        # NaN compares False with everything, so it would slip past the checks below; only
+        # an upper bound may be infinite (no limit), which None also says.
+        if not np.isfinite(low) or np.isnan(high) or high == -np.inf:
+            raise ValueError(
+                f"bounds[{ch!r}] = {b!r}: bounds must be numbers — a finite lower bound and a "
+                "finite upper bound, or None (or inf) for no upper limit; NaN is not a bound.")
         if low < 0:
             raise ValueError(
                 f"bounds[{ch!r}] = {b!r}: amounts must be >= 0. For changes relative to "

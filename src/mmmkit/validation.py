@@ -24,7 +24,9 @@ rows validate in milliseconds.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+import re
+import warnings
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,7 +34,7 @@ import pandas as pd
 
 from mmmkit.errors import DataError
 
-__all__ = ["frame_to_arrays", "validate_frame"]
+__all__ = ["check_date_options", "check_fit_args", "frame_to_arrays", "validate_frame"]
 
 #: Name used in :func:`frame_to_arrays` for the single "geo" of a national (non-panel) series.
 NATIONAL_GEO = "all"
@@ -45,6 +47,14 @@ _LATEST = np.datetime64("2262-04-10", "D")
 # Long lists (available columns, missing weeks) are cut to keep messages readable.
 _MAX_LISTED = 5
 _MAX_COLUMNS_LISTED = 30
+# A numeric date written year last: 03/04/2023, 3.4.23, 03-04-2023 00:00:00 (spreadsheet
+# exports add a time). Whether it is day or month first cannot be told from one such date, so
+# these are read by :func:`_read_day_month`, never left to pandas, which guesses the order from
+# the first row alone. Dates written year first (2023-04-03) are unambiguous and go to pandas.
+_YEAR_LAST = re.compile(
+    r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})"
+    r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
+)
 
 
 def validate_frame(
@@ -57,6 +67,9 @@ def validate_frame(
     controls: Sequence[str] = (),
     min_weeks: int = 1,
     require_spend: bool = True,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
+    hints: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Check a weekly table and return a cleaned copy ready for modelling.
 
@@ -82,6 +95,21 @@ def validate_frame(
     require_spend : bool, default True
         Reject a channel that never spends (its effect cannot be learnt). Pass ``False`` for
         scenario frames where switching a channel off is the point.
+    dayfirst : bool, optional
+        How to read numeric dates written year last (``03/04/2023``, ``3.4.23``): ``True`` for
+        day first (dd/mm/yyyy), ``False`` for month first (mm/dd/yyyy). By default the data
+        decide: a first number above 12 anywhere means day first, a second number above 12
+        month first, whichever row it is in; if every date could be read either way, a
+        :class:`~mmmkit.errors.DataError` asks for this option. Dates written year first
+        (``2023-04-03``) and ``datetime`` columns are not affected.
+    date_format : str, optional
+        An explicit :func:`pandas.to_datetime` format for text dates, e.g. ``"%d.%m.%Y"``;
+        instead of ``dayfirst``, not with it.
+    hints : mapping of str to str, optional
+        What to tell the user to change, for callers that set ``min_weeks`` or
+        ``require_spend`` themselves (their user cannot change those): ``"min_weeks"`` replaces
+        the advice when there are too few weeks, ``"no_spend"`` the advice for a channel that
+        never spends. By default the advice names ``min_weeks`` and ``require_spend``.
 
     Returns
     -------
@@ -99,13 +127,36 @@ def validate_frame(
         duplicated in the frame; missing geo names; missing, unreadable or out-of-range dates;
         text that is not a number; NaN or infinite values; negative spend; the same week twice;
         weeks that are not 7 days apart or have gaps; geos covering different weeks; fewer than
-        ``min_weeks`` weeks; a channel that never spends (if ``require_spend``); a constant
-        control (if ``target`` is given: nothing is estimated from a frame without one).
+        ``min_weeks`` weeks; a channel that never spends (if ``require_spend``); a channel of
+        True/False values instead of amounts; a constant (e.g. all-zero) target, overall or in
+        one geo, and a constant control (if ``target`` is given: nothing is estimated from a
+        frame without one). When the same week repeats in a national frame, the message names
+        a column that would make the rows a geo panel (``geo=...``), if there is one.
+    ValueError
+        If ``dayfirst`` is not ``True``/``False``/``None``, ``date_format`` is not text, or
+        both are given.
+
+    Warns
+    -----
+    UserWarning
+        If the target is negative in some weeks: allowed, but the model's priors assume a
+        positive KPI (see Notes).
 
     Notes
     -----
     Constant controls are only rejected when ``target`` is given: a scoring frame of a few
     future weeks legitimately holds e.g. a holiday flag that is 0 throughout.
+
+    A target with negative weeks (a net figure such as profit) is accepted. The model divides
+    each geo's target by its mean absolute value and fits it with a normal (or Student-t)
+    likelihood, so negative weeks are fitted, but media contributions are always positive and
+    the baseline's prior is centred at 75% of the geo's mean: negative weeks are put down to
+    the baseline, controls and noise, and a KPI that is often negative is better modelled
+    through a positive one (revenue rather than profit).
+
+    Spend must be amounts: a ``bool`` channel (on air or not) is refused rather than read as
+    0/1 currency, since ROAS and budget plans in "currency" of 1 per active week would be
+    meaningless; such a flag belongs in ``controls``.
     """
     # --- the call itself: cheap checks that need no data --------------------------------------
     if not isinstance(df, pd.DataFrame):
@@ -123,6 +174,8 @@ def validate_frame(
         raise DataError(
             "no channels given; pass channels=[...] with at least one media spend column."
         )
+    check_date_options(dayfirst, date_format)
+    hints = dict(hints or {})
     _check_roles(date=date, target=target, channels=channels, geo=geo, controls=controls)
     numeric_cols = ([target] if target is not None else []) + channels + controls
     _check_columns(df, date=date, geo=geo, target=target, channels=channels, controls=controls)
@@ -131,7 +184,10 @@ def validate_frame(
     rows = _Rows(df.index)
     if geo is not None:
         rows.geos = _parse_geo(df, geo=geo, date=date, rows=rows)
-    rows.dates = _parse_dates(df[date], name=date, rows=rows)
+    rows.dates = _parse_dates(
+        df[date], name=date, rows=rows, dayfirst=dayfirst, date_format=date_format
+    )
+    _check_spend_not_bool(df, channels, rows)
     values = {col: _parse_numeric(df[col], name=col, rows=rows) for col in numeric_cols}
     _check_finite(values, channels, rows)
     _check_nonnegative_spend(values, channels, rows)
@@ -142,19 +198,22 @@ def validate_frame(
         geo_codes = np.asarray(geo_codes)
     else:
         geo_codes, geo_names = np.zeros(len(df), dtype=np.int64), np.array([NATIONAL_GEO])
-    _check_duplicate_weeks(rows, geo_codes, date=date)
+    used = [date, geo, target, *channels, *controls]
+    _check_duplicate_weeks(rows, geo_codes, date=date, df=df, used=used)
     # Sort once by (geo, date); lexsort sorts by the last key first.
     order = np.lexsort((rows.dates, geo_codes))
     _check_weekly(rows, geo_codes, order, date=date)
     if geo is not None:
         _check_same_weeks(rows, geo_codes, [str(g) for g in geo_names], date=date)
-    _check_min_weeks(rows.dates, date=date, min_weeks=min_weeks)
+    _check_min_weeks(rows.dates, date=date, min_weeks=min_weeks, fix=hints.get("min_weeks"))
 
     # --- columns that carry no information ----------------------------------------------------
     if require_spend:
-        _check_spend_present(values, channels)
+        _check_spend_present(values, channels, fix=hints.get("no_spend"))
     if target is not None:
+        _check_target_varies(values[target], geo_codes, geo_names, target=target, geo=geo)
         _check_controls_vary(values, controls)
+        _warn_negative_target(values[target], rows, target=target)
 
     # --- all good: build the cleaned copy ------------------------------------------------------
     # Every array below is freshly allocated by fancy indexing, so the result shares no memory
@@ -247,6 +306,59 @@ def frame_to_arrays(
     }
 
 
+def check_date_options(dayfirst: Any, date_format: Any) -> None:
+    """Raise ``ValueError`` unless ``dayfirst`` and ``date_format`` are usable together.
+
+    Shared by :func:`validate_frame` and the :class:`~mmmkit.MMM` constructor, so a bad option
+    fails when the model is specified rather than at the first fit.
+    """
+    if dayfirst is not None and not isinstance(dayfirst, bool | np.bool_):
+        raise ValueError(
+            f"dayfirst must be True (dates like 03/04/2023 are dd/mm/yyyy), False (mm/dd/yyyy) "
+            f"or None (decided from the data), got {dayfirst!r}."
+        )
+    if date_format is not None and not isinstance(date_format, str):
+        raise ValueError(
+            f"date_format must be a pandas.to_datetime format such as '%d/%m/%Y', got "
+            f"{date_format!r}."
+        )
+    if dayfirst is not None and date_format is not None:
+        raise ValueError(
+            "give dayfirst or date_format, not both: the format already fixes where the day "
+            "is."
+        )
+
+
+def check_fit_args(draws: Any, tune: Any, chains: Any, target_accept: Any) -> None:
+    """Raise ``ValueError`` for sampler settings that cannot work, before anything compiles.
+
+    Parameters
+    ----------
+    draws, tune, chains
+        Whole numbers ``>= 1`` (``int`` or numpy integer; ``True`` and floats such as ``1e3``
+        are refused rather than guessed at, since the samplers need ints).
+    target_accept
+        NUTS target acceptance rate, strictly between 0 and 1.
+    """
+    for name, value in (("draws", draws), ("tune", tune), ("chains", chains)):
+        whole = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+        if not whole or value < 1:
+            example = {"draws": 1000, "tune": 1000, "chains": 4}[name]
+            raise ValueError(
+                f"{name} must be a whole number >= 1, got {value!r}; pass an int, e.g. "
+                f"{name}={example}."
+            )
+    try:
+        ok = 0 < float(target_accept) < 1 and not isinstance(target_accept, bool)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"target_accept is the NUTS acceptance rate, strictly between 0 and 1 (e.g. 0.9, "
+            f"or 0.95-0.99 after divergences), got {target_accept!r}."
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # Naming rows and values in messages
 # ---------------------------------------------------------------------------------------------
@@ -263,6 +375,9 @@ class _Rows:
         self.index = index
         self.dates: np.ndarray | None = None  # datetime64[ns], parsed
         self.geos: np.ndarray | None = None  # object array of str
+        # Set when text dates were read in the order the caller gave (dayfirst) but could be
+        # read the other way too: calendar errors then give this advice instead of their own.
+        self.date_note = ""
 
     def at(self, pos: int, *, with_date: bool = True) -> str:
         """``"row date=2021-03-08, geo=Geo3 (index 57)"`` for the row at position ``pos``."""
@@ -473,7 +588,14 @@ def _parse_geo(df: pd.DataFrame, *, geo: str, date: str, rows: _Rows) -> np.ndar
     return names
 
 
-def _parse_dates(raw: pd.Series, *, name: Any, rows: _Rows) -> np.ndarray:
+def _parse_dates(
+    raw: pd.Series,
+    *,
+    name: Any,
+    rows: _Rows,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
+) -> np.ndarray:
     """Dates as ``datetime64[ns]`` at midnight; raises on missing or unreadable values."""
     inferred = pd.api.types.infer_dtype(raw, skipna=True)
     nonmissing = ~raw.isna().to_numpy()
@@ -487,12 +609,40 @@ def _parse_dates(raw: pd.Series, *, name: Any, rows: _Rows) -> np.ndarray:
             f"{rows.at(pos)}), not dates; convert it, e.g. pd.to_datetime(df[{name!r}]"
             ".astype(str), format='%Y%m%d'), or write dates as YYYY-MM-DD."
         )
+    missing = ~nonmissing
+    if missing.any():
+        pos = _first(missing)
+        raise DataError(
+            f"date column {name!r} is missing at {rows.at(pos, with_date=False)}"
+            f"{_count(missing)}; every row needs its week's date — fill it in or drop the row."
+        )
+    cells = raw.to_numpy(dtype=object)
+    text = inferred == "string"
     if isinstance(raw.dtype, pd.PeriodDtype):
         # to_datetime turns periods into NaT; a weekly period is dated by its first day.
         parsed = raw.dt.to_timestamp(how="start")
+    elif text and date_format is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(pd.Series(cells, dtype=object), format=date_format,
+                                    errors="coerce")
+        bad = parsed.isna().to_numpy()
+        if bad.any():
+            pos = _first(bad)
+            raise DataError(
+                f"date column {name!r} has {_value(cells[pos])}, which does not match "
+                f"date_format={date_format!r}, at {rows.at(pos, with_date=False)}{_count(bad)}; "
+                "fix the cell, or pass the date_format the column is written in."
+            )
+    elif text and _year_last(cells, name=name, rows=rows):
+        parsed = _read_day_month(cells, name=name, rows=rows, dayfirst=dayfirst)
     else:
         try:
-            parsed = pd.to_datetime(raw, errors="coerce")
+            # pandas warns when it guesses a format or falls back to parsing row by row; the
+            # checks below report any date it cannot read, so the warning is only noise.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                parsed = pd.to_datetime(raw, errors="coerce")
         except (ValueError, TypeError) as exc:
             # e.g. offsets +01:00 and +02:00 in one column (daylight saving).
             raise DataError(
@@ -503,13 +653,6 @@ def _parse_dates(raw: pd.Series, *, name: Any, rows: _Rows) -> np.ndarray:
         # Weeks are calendar weeks where the data was recorded: keep the local wall date.
         parsed = parsed.dt.tz_localize(None)
 
-    missing = raw.isna().to_numpy()
-    if missing.any():
-        pos = _first(missing)
-        raise DataError(
-            f"date column {name!r} is missing at {rows.at(pos, with_date=False)}"
-            f"{_count(missing)}; every row needs its week's date — fill it in or drop the row."
-        )
     bad = parsed.isna().to_numpy()
     if bad.any():
         pos = _first(bad)
@@ -529,6 +672,100 @@ def _parse_dates(raw: pd.Series, *, name: Any, rows: _Rows) -> np.ndarray:
         )
     # Truncating to the day normalises to midnight in the same step.
     return day.astype("datetime64[ns]")
+
+
+def _year_last(cells: np.ndarray, *, name: Any, rows: _Rows) -> bool:
+    """Whether text dates are numeric and year last (03/04/2023); raises if only some are.
+
+    A column mixing such dates with other forms is refused here, pointing at the odd ones out,
+    rather than handed to pandas, which would read it in the first row's format and turn every
+    date in the other form into an error (or, for day/month, into the wrong date).
+    """
+    match = np.array([_YEAR_LAST.match(c) is not None for c in cells], dtype=bool)
+    if match.all() or not match.any():
+        return bool(match.all())
+    # The minority form is the one to fix.
+    odd = match if 2 * np.count_nonzero(match) < len(match) else ~match
+    pos = _first(odd)
+    usual = cells[_first(~odd)]
+    raise DataError(
+        f"date column {name!r} has {_value(cells[pos])}, which cannot be read as a date, at "
+        f"{rows.at(pos, with_date=False)}{_count(odd)}, while other rows are written like "
+        f"{_value(usual)}; write every date in one format, e.g. YYYY-MM-DD."
+    )
+
+
+def _read_day_month(
+    cells: np.ndarray, *, name: Any, rows: _Rows, dayfirst: bool | None
+) -> pd.Series:
+    """Numeric year-last dates (every cell matches ``_YEAR_LAST``) as timestamps.
+
+    The order is ``dayfirst`` if given, else what the data show: a first number above 12 in
+    any row means day first, a second above 12 month first. Which row comes first does not
+    matter, unlike pandas' own inference.
+    """
+    parts = np.array([_YEAR_LAST.match(c).group(1, 3, 4) for c in cells])
+    first, second = parts[:, 0].astype(np.int64), parts[:, 1].astype(np.int64)
+    year = parts[:, 2].astype(np.int64)
+    short = np.char.str_len(parts[:, 2]) == 2
+    # Two-digit years as pandas' %y reads them: 69-99 are 1900s, 00-68 2000s.
+    year = np.where(short, np.where(year >= 69, 1900 + year, 2000 + year), year)
+    day_first_only, month_first_only = first > 12, second > 12
+
+    def at(mask: np.ndarray) -> str:
+        pos = _first(mask)
+        return f"{_value(cells[pos])} at {rows.at(pos, with_date=False)}"
+
+    if dayfirst is None:
+        if day_first_only.any() and month_first_only.any():
+            raise DataError(
+                f"date column {name!r} mixes day-first and month-first dates: "
+                f"{at(day_first_only)} can only be day/month but {at(month_first_only)} only "
+                "month/day; write every date in one order (e.g. YYYY-MM-DD) or fix the typo."
+            )
+        if not (day_first_only.any() or month_first_only.any()):
+            raise DataError(
+                f"date column {name!r} holds dates like {_value(cells[0])} whose day and month "
+                "cannot be told apart (no number above 12 settles it); pass dayfirst=True "
+                "for dd/mm/yyyy or dayfirst=False for mm/dd/yyyy, or write the dates as "
+                "YYYY-MM-DD."
+            )
+        dayfirst = bool(day_first_only.any())
+    else:
+        wrong = month_first_only if dayfirst else day_first_only
+        if wrong.any():
+            order, other = ("day", "month") if dayfirst else ("month", "day")
+            # Rows that can only be read the way asked for mean the column mixes orders.
+            confirmed = day_first_only if dayfirst else month_first_only
+            fix = (
+                "write every date in one order (e.g. YYYY-MM-DD) or fix the typo"
+                if confirmed.any()
+                else f"the dates look {other} first: pass dayfirst={not dayfirst}"
+            )
+            raise DataError(
+                f"date column {name!r} has {at(wrong)}, which is not a date when read "
+                f"{order} first (dayfirst={dayfirst}){_count(wrong)}; {fix}."
+            )
+        if not (day_first_only.any() or month_first_only.any()):
+            # Nothing confirms the order given: later calendar checks say so if they fail.
+            rows.date_note = (
+                f"the dates were read {'day' if dayfirst else 'month'} first (dayfirst="
+                f"{dayfirst}) and each could be read the other way: if they are "
+                f"{'mm/dd/yyyy' if dayfirst else 'dd/mm/yyyy'}, pass dayfirst={not dayfirst}"
+            )
+    day, month = (first, second) if dayfirst else (second, first)
+    parsed = pd.to_datetime(
+        pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce"
+    )
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        pos = _first(bad)
+        raise DataError(
+            f"date column {name!r} has {_value(cells[pos])} at {rows.at(pos, with_date=False)}"
+            f"{_count(bad)}, which is not a calendar date read as day {day[pos]} of month "
+            f"{month[pos]} (dayfirst={dayfirst}); check it for a typo."
+        )
+    return parsed
 
 
 def _parse_numeric(raw: pd.Series, *, name: Any, rows: _Rows) -> np.ndarray:
@@ -596,8 +833,20 @@ def _check_nonnegative_spend(
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_duplicate_weeks(rows: _Rows, geo_codes: np.ndarray, *, date: Any) -> None:
-    """At most one row per (geo, week)."""
+def _check_duplicate_weeks(
+    rows: _Rows,
+    geo_codes: np.ndarray,
+    *,
+    date: Any,
+    df: pd.DataFrame | None = None,
+    used: Sequence[Any] = (),
+) -> None:
+    """At most one row per (geo, week).
+
+    In a national frame (no ``geo``) repeated weeks are most often a geo panel passed without
+    ``geo=``: "sum or drop the duplicates" would then destroy the data, so a column of ``df``
+    that tells the rows of each week apart is suggested as ``geo`` instead.
+    """
     dates = rows.dates
     dup = pd.DataFrame({"g": geo_codes, "d": dates}).duplicated(keep=False).to_numpy()
     if not dup.any():
@@ -606,11 +855,64 @@ def _check_duplicate_weeks(rows: _Rows, geo_codes: np.ndarray, *, date: Any) -> 
     same = np.flatnonzero((geo_codes == geo_codes[pos]) & (dates == dates[pos]))
     labels = ", ".join(_label(rows.index[i]) for i in same[:_MAX_LISTED])
     where = f" for geo={rows.geos[pos]}" if rows.geos is not None else ""
+    head = f"date column {date!r} has week {_day(dates[pos])} {len(same)} times{where} " \
+        f"(index {labels})"
+    if rows.geos is None and df is not None:
+        candidate = _geo_candidate(df, dates, used)
+        if candidate is not None:
+            n_values = df[candidate].nunique()
+            raise DataError(
+                f"{head}; the frame looks like a geo panel: column {candidate!r} "
+                f"({n_values} values) tells the rows of each week apart — pass "
+                f"geo={candidate!r}. If those rows are not geos, keep one row per week (e.g. "
+                "sum them)."
+            )
+        weeks, counts = np.unique(dates, return_counts=True)
+        if 2 * np.count_nonzero(counts > 1) > len(weeks):
+            # Most weeks repeat: several stacked series rather than a stray duplicate row.
+            raise DataError(
+                f"{head}, and {np.count_nonzero(counts > 1)} of {len(weeks)} weeks repeat; if "
+                "the frame holds several series (geos, markets), pass geo= with the column "
+                "that names them; otherwise keep exactly one row per week — sum or drop the "
+                "duplicates."
+            )
     per = "per geo and week" if rows.geos is not None else "per week"
-    raise DataError(
-        f"date column {date!r} has week {_day(dates[pos])} {len(same)} times{where} "
-        f"(index {labels}); keep exactly one row {per} — sum or drop the duplicates."
-    )
+    raise DataError(f"{head}; keep exactly one row {per} — sum or drop the duplicates.")
+
+
+def _geo_candidate(df: pd.DataFrame, dates: np.ndarray, used: Sequence[Any]) -> Any:
+    """A column that makes ``(date, column)`` unique and looks like geo names, or ``None``.
+
+    Text (or categorical) columns come first; whole-number columns (region codes) only if
+    they have few values (at most half the rows): a numeric measure such as price would
+    otherwise pass for a geo code just by varying.
+    """
+    n = len(df)
+    text, codes = [], []
+    for col in df.columns:
+        if any(col is u or col == u for u in used if u is not None):
+            continue
+        series = df[col]
+        if not isinstance(series, pd.Series) or series.isna().any():
+            continue  # a duplicated column name, or a gap: not a clean geo column
+        kind = series.dtype.kind
+        try:
+            n_values = series.nunique()
+            if not 2 <= n_values <= max(2, n // 2):
+                continue
+            values, _ = pd.factorize(series)
+        except TypeError:  # unhashable cells (lists, dicts)
+            continue
+        if pd.DataFrame({"d": dates, "g": values}).duplicated().any():
+            continue
+        if kind in "OSUT" or isinstance(series.dtype, pd.CategoricalDtype | pd.StringDtype):
+            text.append(col)
+        elif kind in "iu" or (
+            kind == "f" and np.all(np.mod(series.to_numpy(dtype=np.float64), 1) == 0)
+        ):
+            codes.append(col)
+    found = text + codes
+    return found[0] if found else None
 
 
 def _check_weekly(rows: _Rows, geo_codes: np.ndarray, order: np.ndarray, *, date: Any) -> None:
@@ -636,8 +938,9 @@ def _check_weekly(rows: _Rows, geo_codes: np.ndarray, order: np.ndarray, *, date
         raise DataError(
             f"date column {date!r} is not weekly{where(order[i])}: {dated(i)}, a {day_a}, is "
             f"followed by {dated(i + 1)}, a {day_b}, {_plural(int(gap_days[i]), 'day')} later; "
-            "mmmkit expects one row per week with every date on the same weekday — aggregate "
-            "to weeks or align the dates to one week-start day."
+            + (rows.date_note or "mmmkit expects one row per week with every date on the same "
+               "weekday — aggregate to weeks or align the dates to one week-start day")
+            + "."
         )
     gaps = same_geo & (gap_days > 7)
     if gaps.any():
@@ -648,8 +951,10 @@ def _check_weekly(rows: _Rows, geo_codes: np.ndarray, order: np.ndarray, *, date
         total = f"; {n_total} weeks are missing in all" if n_total > len(lost) else ""
         raise DataError(
             f"date column {date!r} is missing {what}{where(order[i])}, between {dated(i)} and "
-            f"{dated(i + 1)}{total}; mmmkit needs a row for every week — add the missing "
-            "week(s), with 0 spend if nothing ran."
+            f"{dated(i + 1)}{total}; "
+            + (rows.date_note or "mmmkit needs a row for every week — add the missing "
+               "week(s), with 0 spend if nothing ran")
+            + "."
         )
 
 
@@ -701,14 +1006,20 @@ def _check_same_weeks(
     )
 
 
-def _check_min_weeks(dates: np.ndarray, *, date: Any, min_weeks: int) -> None:
-    """Enough distinct weeks to fit."""
+def _check_min_weeks(
+    dates: np.ndarray, *, date: Any, min_weeks: int, fix: str | None = None
+) -> None:
+    """Enough distinct weeks to fit; ``fix`` is the caller's advice (see ``hints``)."""
     weeks = np.unique(dates)
     if len(weeks) < min_weeks:
+        advice = (
+            f"min_weeks={min_weeks} are needed; supply a longer history or lower min_weeks"
+            if fix is None
+            else f"at least {min_weeks} are needed: {fix}"
+        )
         raise DataError(
             f"date column {date!r} covers only {_plural(len(weeks), 'distinct week')} "
-            f"({_day(weeks[0])} to {_day(weeks[-1])}) but min_weeks={min_weeks} are needed; "
-            "supply a longer history or lower min_weeks."
+            f"({_day(weeks[0])} to {_day(weeks[-1])}) but {advice}."
         )
 
 
@@ -717,17 +1028,78 @@ def _check_min_weeks(dates: np.ndarray, *, date: Any, min_weeks: int) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_spend_present(values: dict[Any, np.ndarray], channels: list[str]) -> None:
-    """Every channel spends at least once."""
+def _check_spend_present(
+    values: dict[Any, np.ndarray], channels: list[str], fix: str | None = None
+) -> None:
+    """Every channel spends at least once; ``fix`` is the caller's advice (see ``hints``)."""
+    fix = fix or "drop it from channels (or pass require_spend=False for a scenario frame)"
     for col in channels:
         if not values[col].any():
             n = len(values[col])
             rows = f"all {n} rows are 0" if n > 1 else "its only row is 0"
             raise DataError(
                 f"channel {col!r} has no spend at all ({rows}), so "
-                "its effect cannot be estimated; drop it from channels (or pass "
-                "require_spend=False for a scenario frame)."
+                f"its effect cannot be estimated; {fix}."
             )
+
+
+def _check_spend_not_bool(df: pd.DataFrame, channels: list[str], rows: _Rows) -> None:
+    """Spend is amounts, not True/False (see the Notes of :func:`validate_frame`)."""
+    for col in channels:
+        raw = df[col]
+        if raw.dtype.kind == "b" or pd.api.types.infer_dtype(raw, skipna=True) == "boolean":
+            raise DataError(
+                f"channel {col!r} holds True/False values (dtype {raw.dtype}), not spend; give "
+                "the amount spent each week in currency. A flag for whether the channel ran "
+                "has no spend level to compute ROAS or plan budgets from: pass it in controls "
+                "instead, or convert it yourself if 1 really is the amount spent "
+                f"(df[{col!r}].astype(float))."
+            )
+
+
+def _check_target_varies(
+    y: np.ndarray, geo_codes: np.ndarray, geo_names: Any, *, target: Any, geo: Any
+) -> None:
+    """The target varies, overall and within every geo (an all-zero KPI is a wrong column)."""
+    if y.min() == y.max():
+        raise DataError(
+            f"target {target!r} is constant (every row is {_value(y[0])}), so there is nothing "
+            "to explain; check that the right column is passed as target."
+        )
+    if geo is None:
+        return
+    lo = np.full(len(geo_names), np.inf)
+    hi = np.full(len(geo_names), -np.inf)
+    np.minimum.at(lo, geo_codes, y)
+    np.maximum.at(hi, geo_codes, y)
+    flat = np.flatnonzero(lo == hi)
+    if flat.size:
+        g = int(flat[0])
+        more = f" ({flat.size} geos in all)" if flat.size > 1 else ""
+        raise DataError(
+            f"target {target!r} is constant for geo={geo_names[g]} (every week is "
+            f"{_value(lo[g])}){more}, so that geo says nothing about media; check its rows "
+            "or drop the geo from the frame."
+        )
+
+
+def _warn_negative_target(y: np.ndarray, rows: _Rows, *, target: Any) -> None:
+    """Say how a target with negative weeks is modelled (it is allowed)."""
+    negative = y < 0
+    if not negative.any():
+        return
+    pos = _first(negative)
+    n = int(np.count_nonzero(negative))
+    warnings.warn(
+        f"target {target!r} is negative in {n} of {len(y)} rows (first {_value(y[pos])} at "
+        f"{rows.at(pos)}). That is allowed: each geo's target is divided by its mean absolute "
+        "value and fitted as it is, but media contributions are always positive and the "
+        "baseline is expected near 75% of the mean, so negative weeks are put down to the "
+        "baseline, controls and noise. For a net figure (profit), a positive KPI (revenue) "
+        "usually models better.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _check_controls_vary(values: dict[Any, np.ndarray], controls: list[str]) -> None:
