@@ -29,7 +29,7 @@ def test_every_prior_is_visible_and_overridable(national_sim):
     model = mk.MMM(**national_sim.model_kwargs(),
                    priors={"sigma": mk.Prior("HalfNormal", sigma=0.1)})
     assert model.priors["sigma"] == mk.Prior("HalfNormal", sigma=0.1)
-    for name in ("intercept", "channel_effect_mu", "adstock_alpha",
+    for name in ("intercept", "media_share", "channel_effect_offset", "adstock_alpha",
                  "saturation_half_saturation", "saturation_slope"):
         assert name in model.priors
     with pytest.raises(ValueError, match="no parameter 'sigmaa'"):

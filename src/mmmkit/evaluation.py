@@ -568,6 +568,9 @@ class PriorPredictiveResult:
     negative_share : share of prior draws whose expected target is negative in some week.
     effective_draws : effective sample size of the importance weights (see Notes of
         :func:`prior_predictive`).
+    roas : DataFrame indexed by channel: the prior's ROAS (``median``, ``lower``, ``upper``
+        of its 90% interval) and marginal ROAS (``mroas_median``, ``mroas_lower``,
+        ``mroas_upper``), target units per unit of spend at the table's spend.
     """
 
     draws: xr.DataArray
@@ -579,6 +582,7 @@ class PriorPredictiveResult:
     negative_share: float
     effective_draws: float
     target: str = "target"
+    roas: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """The prior predictive check in plain words."""
@@ -599,8 +603,9 @@ class PriorPredictiveResult:
             f"Media's share of {self.target} under the priors: median {s_med:.0%}, 90% "
             f"between {s_lo:.0%} and {s_hi:.0%}. "
             + (f"In {over:.0%} of prior draws media alone would exceed 100% of {self.target}, "
-               "which is implausible; if you do not believe that, tighten the channel effect "
-               "prior (channel_effect_mu)." if over >= 0.05 else
+               "which is implausible; if you do not believe that, tighten the media share "
+               "prior (media_share) or the channels' spread around it "
+               "(channel_effect_offset)." if over >= 0.05 else
                f"Media above 100% of {self.target} is rare under the priors ({over:.1%} of "
                "draws)."),
         ]
@@ -609,6 +614,11 @@ class PriorPredictiveResult:
                 f"{self.negative_share:.0%} of prior draws expect negative {self.target} in "
                 "some week; if the KPI cannot be negative, tighten the intercept, trend or "
                 "seasonality priors.")
+        if self.roas is not None:
+            parts = ", ".join(f"{ch} {r['median']:.3g} [{r['lower']:.3g}, {r['upper']:.3g}]"
+                              for ch, r in self.roas.iterrows())
+            lines.append(f"ROAS under the priors ({self.target} per unit of spend, median "
+                         f"[90% interval]): {parts}.")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -688,7 +698,23 @@ def prior_predictive(model: MMM, df: pd.DataFrame, draws: int = 500,
         media_share=share,
         coverage_90=1.0 - below - above, below_90=below, above_90=above,
         negative_share=float(np.mean(expected_min < 0)), effective_draws=ess,
-        target=model.target)
+        target=model.target, roas=_prior_roas_table(model, df, params))
+
+
+def _prior_roas_table(model: MMM, df: pd.DataFrame, params: xr.Dataset) -> pd.DataFrame:
+    """Median and 90% interval of the prior's ROAS and marginal ROAS per channel (the media
+    parameters do not depend on the intercept potential, so the raw prior draws serve)."""
+    prior_model = model.clone().from_posterior(df, params)
+    out = {}
+    for key, marginal in (("", False), ("mroas_", True)):
+        draws = prior_model.roas_draws(marginal=marginal)
+        q = draws.quantile([0.5, 0.05, 0.95], dim=("chain", "draw")).transpose("channel", ...)
+        for j, name in enumerate(("median", "lower", "upper")):
+            out[key + name] = pd.Series(q.values[:, j], index=list(draws["channel"].values))
+    table = pd.DataFrame(out)
+    table.index.name = "channel"
+    table.attrs["units"] = f"{model.target} per unit of spend"
+    return table
 
 
 def _prior_parameters(model: MMM, data, draws: int, seed: int | None) -> xr.Dataset:

@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from mmmkit import media_prior
 from mmmkit.calibration import LiftTestArrays
 from mmmkit.design import ModelData, fourier_features, fourier_labels
 from mmmkit.media import MediaBlock
@@ -46,12 +47,51 @@ DEFAULT_PRIORS: dict[str, Prior] = {
     "trend": Prior("Normal", mu=0.0, sigma=0.5),
     "seasonality": Prior("Normal", mu=0.0, sigma=0.25),
     "control_coef": Prior("Normal", mu=0.0, sigma=0.25),
-    # a typical active week adds a median 10% of the geo's mean target; 95%: 1.4% to 70%
-    "channel_effect_mu": Prior("Normal", mu=float(np.log(0.1)), sigma=1.0),
+    # channel effect levels: media share of the KPI split by share of spend, see
+    # mmmkit.media_prior ("channel_effect_mu", an absolute prior, may be given instead)
+    **media_prior.DEFAULTS,
     "channel_effect_sigma": Prior("HalfNormal", sigma=0.3),
     "sigma": Prior("HalfNormal", sigma=0.5),
     "nu": Prior("Gamma", alpha=2.0, beta=0.1),
 }
+
+
+def merge_model_priors(overrides: Mapping[str, Prior] | None) -> dict[str, Prior]:
+    """The model-level priors: :data:`DEFAULT_PRIORS` updated with ``overrides``.
+
+    ``channel_effect_mu`` is not a default: giving it replaces the media-share prior of
+    :mod:`mmmkit.media_prior` with a free prior on each channel's absolute log effect level.
+    """
+    from mmmkit.priors import merge_priors
+
+    known = {**DEFAULT_PRIORS, media_prior.ABSOLUTE: media_prior.ABSOLUTE_DEFAULT}
+    merged = merge_priors(known, overrides, "MMM")
+    if media_prior.ABSOLUTE in (overrides or {}):
+        for name in media_prior.DEFAULTS:
+            merged.pop(name)
+    else:
+        merged.pop(media_prior.ABSOLUTE)
+    return merged
+
+
+def _effect_level(data: ModelData, media: MediaBlock, priors: Mapping[str, Prior],
+                  channels: list[str], dim: str):
+    """``channel_effect_mu`` for ``channels`` (log effect level, dims ``dim``); called once
+    per model."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    if not media_prior.spend_share_mode(priors):
+        return priors[media_prior.ABSOLUTE].create(media_prior.ABSOLUTE, dims=dim)
+    idx = [media.order.index(ch) for ch in channels]
+    spend = media.reorder(data.spend)
+    centre = media_prior.log_centre(spend, media.reorder(data.scaled_spend()),
+                                    data.target_scale)[idx]
+    # data, not a constant: a compiled sampler reused for other data gets their centre
+    centre = pm.Data("channel_effect_centre", centre, dims=dim)
+    share = priors[media_prior.MEDIA_SHARE].create(media_prior.MEDIA_SHARE)
+    offset = priors[media_prior.OFFSET].create(media_prior.OFFSET, dims=dim)
+    return pm.Deterministic(media_prior.ABSOLUTE, pt.log(share) + centre + offset, dims=dim)
 
 
 def build_pymc_model(
@@ -114,7 +154,7 @@ def build_pymc_model(
                 data, media, priors, roas_priors, roas_channels, free_channels,
                 media_graph.response(), deviation)  # response (G, T + tail, C)
         else:
-            effect_mu = priors["channel_effect_mu"].create("channel_effect_mu", dims="channel")
+            effect_mu = _effect_level(data, media, priors, list(media.order), "channel")
         log_effect = effect_mu[None, :] + deviation
         effect = pm.Deterministic("channel_effect", pt.exp(log_effect), dims=("geo", "channel"))
 
@@ -183,7 +223,7 @@ def _effect_mu_from_roas(data, media, priors, roas_priors, roas_channels, free_c
     mu_roas = pt.log(roas * spend) - pt.log(reach)
     if not free_channels:
         return mu_roas[np.argsort(roas_idx)]
-    mu_free = priors["channel_effect_mu"].create("channel_effect_mu", dims="channel_free")
+    mu_free = _effect_level(data, media, priors, free_channels, "channel_free")
     free_idx = np.array([order.index(ch) for ch in free_channels])
     position = np.argsort(np.concatenate([free_idx, roas_idx]))
     return pt.concatenate([mu_free, mu_roas])[position]

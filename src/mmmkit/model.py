@@ -24,10 +24,10 @@ from mmmkit.calibration import combine_roas_priors, lift_test_arrays, validate_l
 from mmmkit.design import NATIONAL, ModelData
 from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
 from mmmkit.errors import DataError
-from mmmkit.graph import DEFAULT_PRIORS, OBSERVED, build_pymc_model
+from mmmkit.graph import OBSERVED, build_pymc_model, merge_model_priors
 from mmmkit.media import MediaBlock
 from mmmkit.posterior import PosteriorEngine, check_prob, summarize, with_tail
-from mmmkit.priors import Prior, merge_priors
+from mmmkit.priors import Prior
 from mmmkit.saturation import (
     HillSaturation,
     LogisticSaturation,
@@ -219,7 +219,7 @@ class MMM:
         self.seasonality = int(seasonality)
         self.trend = bool(trend)
         self.likelihood = likelihood
-        self.model_priors = merge_priors(DEFAULT_PRIORS, priors, "MMM")
+        self.model_priors = merge_model_priors(priors)
         self.media = MediaBlock(self.channels, self.adstock, self.saturation)
         self.roas_priors = dict(roas_priors or {})
         if self.roas_priors:
@@ -703,6 +703,48 @@ class MMM:
             name=self.target, attrs={"units": self.target},
         )
         return self._squeeze_geo(da.transpose("chain", "draw", "date", "geo"))
+
+    def from_posterior(self, df: pd.DataFrame, posterior: xr.Dataset, seed: int | None = 0
+                       ) -> MMM:
+        """Make this model answer from given parameter draws instead of a fit; returns self.
+
+        For known-truth checks (every draw the true parameters), simulation-based calibration
+        (a prior draw as the truth) and importing draws from elsewhere.
+
+        Parameters
+        ----------
+        df : the weekly table the draws belong to (validated like :meth:`fit`'s).
+        posterior : ``xarray.Dataset`` with dims ``(chain, draw, ...)`` holding every free
+            variable and deterministic the fitted model has (names and dims as in a fit's
+            ``idata.posterior``).
+        seed : seeds the posterior predictive noise.
+        """
+        data = self.prepare(df)
+        missing = [name for name in self._posterior_names() if name not in posterior]
+        if missing:
+            raise ValueError(f"posterior lacks {missing}: give every variable a fit has.")
+        chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
+        stats = xr.Dataset(
+            {"diverging": (("chain", "draw"), np.zeros((chains, draws), dtype=bool))},
+            coords={"chain": posterior["chain"].values, "draw": posterior["draw"].values})
+        idata = self._assemble_idata(posterior, stats, seed, data=data)
+        self._set_fitted(lift_tests=self.lift_tests, data=data, idata=idata,
+                         fit_info={"method": "given", "seed": seed, "draws": draws,
+                                   "chains": chains})
+        return self
+
+    def _posterior_names(self) -> list[str]:
+        """The posterior variables the numpy engine reads (media, baseline, noise)."""
+        names = ["channel_effect", "intercept", "sigma", *self.media.variable_names()]
+        if self.trend:
+            names.append("trend")
+        if self.seasonality > 0:
+            names.append("seasonality")
+        if self.controls:
+            names.append("control_coef")
+        if self.likelihood == "studentt":
+            names.append("nu")
+        return names
 
     def clone(self) -> MMM:
         """An unfitted model with the same specification (it reuses the compiled sampler)."""

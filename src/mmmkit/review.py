@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from mmmkit.diagnostics import ESS_LIMIT, convergence_warnings, summarize_diagnostics
+from mmmkit.media_prior import prior_log_effect_draws
 
 __all__ = [
     "Review",
@@ -246,7 +247,7 @@ def _check_identification(model, flags, checks, seed) -> None:
         mu = posterior["channel_effect_mu"]
         dim = next(d for d in mu.dims if d not in ("chain", "draw"))
         order = [str(c) for c in mu[dim].values]  # internal order
-        prior_mu = model.model_priors["channel_effect_mu"].sample(rng, (20_000, len(order)))
+        prior_mu = prior_log_effect_draws(model.model_priors, rng, 20_000, len(order))
         post_sd = pd.Series(mu.std(("chain", "draw")).values, index=order)
         prior_sd = pd.Series(np.std(prior_mu, axis=0), index=order)
         sd_ratio = (post_sd / prior_sd).reindex(channels)
