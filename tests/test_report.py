@@ -265,3 +265,19 @@ def test_renders_in_headless_chromium(national_report, tmp_path):
     for rgb in ((255, 127, 14), (44, 160, 44)):
         near = (np.abs(pixels - np.array(rgb)) <= 12).all(axis=-1).sum()
         assert near > 500, f"chart colour {rgb} not painted ({near} pixels)"
+
+
+def test_report_says_where_plans_sit_at_limits_or_leave_the_data(national_fit, tmp_path):
+    from mmmkit import scenarios
+
+    hist = float(plots.actual_spend(national_fit)["tv"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plan = scenarios.optimize_budget(national_fit, bounds={"tv": (1.2 * hist, 1.2 * hist)},
+                                         n_uncertainty=0)
+        up = scenarios.shift(national_fit, {"tv": 0.5})
+    assert "tv" in plan.binding and up.extrapolates == ["tv"]
+    out = write_report(national_fit, tmp_path / "r.html", plan=plan, scenario={"tv +50%": up})
+    text = Path(out).read_text()
+    assert "sits at limits: tv at its lower bound" in text
+    assert "beyond the data" in text and "tv (highest week 1.50x the highest fitted week" in text

@@ -25,6 +25,7 @@ from mmmkit.posterior import PosteriorEngine
 from truth import model_from_truth
 
 RTOL = 1e-6  # the issue's criterion; the implementation reaches ~1e-12
+FREE = (0, None)  # no bounds: the optimum the truth tests compare with is the unbounded one
 
 
 # -- fixtures ---------------------------------------------------------------------------------
@@ -392,7 +393,7 @@ def test_mixed_transforms_agree_with_the_posterior_engine(nat_sim):
 def test_optimizer_finds_the_true_optimum(which, request):
     sim = request.getfixturevalue(f"{which}_sim")
     model = request.getfixturevalue(f"{which}_truth")
-    plan = scenarios.optimize_budget(model, n_uncertainty=2)
+    plan = scenarios.optimize_budget(model, bounds=FREE, n_uncertainty=2)
     assert plan.converged, plan.message
     assert plan.allocation.sum() == pytest.approx(sim.spend.sum())
     best = _brute_force_optimum(sim)
@@ -409,7 +410,8 @@ def test_optimizer_over_a_window_and_some_geos(geo_sim, geo_truth):
     stays, and both saturate with the period's carryover."""
     cells = np.zeros(geo_sim.spend.shape[:2], dtype=bool)
     cells[[0, 2], 10:41] = True
-    plan = scenarios.optimize_budget(geo_truth, start=geo_sim.dates[10], end=geo_sim.dates[40],
+    plan = scenarios.optimize_budget(geo_truth, bounds=FREE, start=geo_sim.dates[10],
+                                     end=geo_sim.dates[40],
                                      geos=[geo_sim.geos[0], geo_sim.geos[2]], n_uncertainty=0)
     assert plan.converged, plan.message
     hist = (geo_sim.spend * cells[:, :, None]).sum(axis=(0, 1))
@@ -422,8 +424,8 @@ def test_optimizer_over_a_window_and_some_geos(geo_sim, geo_truth):
 
 
 def test_optimizer_by_geo_beats_the_channel_split(geo_sim, geo_truth):
-    channel = scenarios.optimize_budget(geo_truth, n_uncertainty=0)
-    cells = scenarios.optimize_budget(geo_truth, by_geo=True, n_uncertainty=0)
+    channel = scenarios.optimize_budget(geo_truth, bounds=FREE, n_uncertainty=0)
+    cells = scenarios.optimize_budget(geo_truth, bounds=FREE, by_geo=True, n_uncertainty=0)
     assert cells.converged, cells.message
     assert cells.allocation_by_geo.values.sum() == pytest.approx(geo_sim.spend.sum())
     weekly = cells.weekly_plan.transpose("geo", "date", "channel").values
@@ -520,10 +522,10 @@ def _hd_quantile(values: np.ndarray, q: float) -> float:
 
 
 def test_risk_objectives_trade_mean_for_safety(fit_model):
-    mean = scenarios.optimize_budget(fit_model, n_uncertainty=0)
-    cautious = scenarios.optimize_budget(fit_model, objective="quantile", risk=0.05,
+    mean = scenarios.optimize_budget(fit_model, bounds=FREE, n_uncertainty=0)
+    cautious = scenarios.optimize_budget(fit_model, bounds=FREE, objective="quantile", risk=0.05,
                                          n_uncertainty=0)
-    steady = scenarios.optimize_budget(fit_model, objective="mean_minus_std", risk=2.0,
+    steady = scenarios.optimize_budget(fit_model, bounds=FREE, objective="mean_minus_std", risk=2.0,
                                        n_uncertainty=0)
     for plan in (mean, cautious, steady):
         assert plan.converged, (plan.objective, plan.message)
@@ -569,7 +571,7 @@ def test_quantile_plans_are_verified_optima(spread_truth, geo_sim):
         with warnings.catch_warnings():
             warnings.simplefilter("error", scenarios.ScenarioWarning)
             plan = scenarios.optimize_budget(
-                spread_truth, budget=budget, start=dates[s], end=dates[e],
+                spread_truth, bounds=FREE, budget=budget, start=dates[s], end=dates[e],
                 objective="quantile", risk=q, n_uncertainty=0)
         assert plan.converged, (s, e, factor, q, plan.message)
         frame = plan.to_frame()
@@ -592,11 +594,11 @@ def test_quantile_plans_are_verified_optima(spread_truth, geo_sim):
 
 
 def test_optimizer_is_reproducible_and_reports_uncertainty(fit_model):
-    a = scenarios.optimize_budget(fit_model, seed=3, n_uncertainty=8)
-    b = scenarios.optimize_budget(fit_model, seed=3, n_uncertainty=8)
+    a = scenarios.optimize_budget(fit_model, bounds=FREE, seed=3, n_uncertainty=8)
+    b = scenarios.optimize_budget(fit_model, bounds=FREE, seed=3, n_uncertainty=8)
     pd.testing.assert_series_equal(a.allocation, b.allocation)
     pd.testing.assert_frame_equal(a.uncertainty, b.uncertainty)
-    c = scenarios.optimize_budget(fit_model, seed=4, n_uncertainty=8)
+    c = scenarios.optimize_budget(fit_model, bounds=FREE, seed=4, n_uncertainty=8)
     np.testing.assert_allclose(c.allocation, a.allocation, rtol=1e-3)  # same optimum
     unc = a.uncertainty
     assert list(unc.columns) == ["mean", "median", "lower", "upper"]
@@ -628,7 +630,7 @@ def test_solver_failure_is_never_silent(fit_model, monkeypatch):
 
 def test_real_fit_plan_gains_on_the_truth(fit_sim, fit_model):
     """A 400-draw fit of 5 geos already recovers most of the gain of the true optimum."""
-    plan = scenarios.optimize_budget(fit_model, n_uncertainty=0)
+    plan = scenarios.optimize_budget(fit_model, bounds=FREE, n_uncertainty=0)
     best = _brute_force_optimum(fit_sim)
     assert _true_gain(fit_sim, plan.allocation) >= 0.8 * best  # 0.97 at the time of writing
 
@@ -656,3 +658,62 @@ def test_summary_and_incremental_roas(fit_model):
     moved = scenarios.move(fit_model, 0.1 * hist[1], "search", "tv")
     assert np.isnan(moved.incremental_roas().loc["total", "mean"])  # no net spend change
     assert "LiftResult" in repr(lift)
+
+
+# =============================================================================================
+# Staying near the data: default bounds, binding bounds, extrapolation
+# =============================================================================================
+def test_default_bounds_keep_each_channel_near_its_historical_share(geo_truth, geo_sim):
+    hist = geo_sim.data[list(geo_truth.channels)].sum()
+    free = scenarios.optimize_budget(geo_truth, bounds=FREE, n_uncertainty=0)
+    # the unbounded optimum moves some channel by more than half: the default must stop it
+    assert ((free.allocation / hist - 1).abs() > 0.5).any(), free.allocation / hist
+    for budget in (hist.sum(), 1.6 * hist.sum()):  # the range scales with the budget
+        plan = scenarios.optimize_budget(geo_truth, budget=budget, n_uncertainty=0)
+        assert plan.converged, plan.message
+        share = hist / hist.sum() * budget
+        ratio = plan.allocation / share
+        assert (ratio >= 0.5 - 1e-9).all() and (ratio <= 1.5 + 1e-9).all(), ratio
+        bounds = plan.bounds
+        np.testing.assert_allclose(bounds["lower"], 0.5 * share[bounds.index])
+        np.testing.assert_allclose(bounds["upper"], 1.5 * share[bounds.index])
+        assert plan.binding, "a bound binds when the free optimum lies outside the range"
+        for ch in plan.binding:
+            side = bounds.loc[ch, "binding"]
+            assert plan.allocation[ch] == pytest.approx(bounds.loc[ch, side], rel=1e-4)
+        if budget == hist.sum():  # the truth gains from the bounded plan, less than unbounded
+            gain = _true_gain(geo_sim, plan.allocation)
+            assert 0 < gain <= _true_gain(geo_sim, free.allocation) * (1 + 1e-9)
+    assert free.binding == [] or set(free.bounds.loc[free.binding, "binding"]) == {"lower"}
+
+
+def test_lifts_say_where_they_extrapolate(geo_truth, geo_sim):
+    channels = list(geo_truth.channels)
+    within = scenarios.shift(geo_truth, {"tv": -0.3})
+    assert within.extrapolates == []
+    table = within.extrapolation
+    assert list(table.index) == channels and not table["beyond"].any()
+    # every week of the fitted period at its own level: the fitted maxima, ratio exactly 1
+    same = scenarios.incremental_lift(geo_truth, geo_sim.data[["date", "geo", *channels]])
+    assert same.extrapolates == [] and same.extrapolation["ratio"].max() == pytest.approx(1)
+    up = scenarios.shift(geo_truth, {"search": 0.5})
+    assert up.extrapolates == ["search"]
+    row = up.extrapolation.loc["search"]
+    assert row["ratio"] == pytest.approx(1.5) and row["weeks_beyond"] > 0
+    assert up.summary().attrs["extrapolates"] == ["search"]
+    plan = scenarios.optimize_budget(geo_truth, bounds=FREE, n_uncertainty=0)
+    grown = [ch for ch in channels if plan.allocation[ch] > plan.historical[ch] * 1.001]
+    assert set(plan.extrapolation.index[plan.extrapolation["beyond"]]) == set(grown)
+
+
+def test_response_curves_mark_the_observed_range(geo_truth, geo_sim):
+    curves = scenarios.response_curves(geo_truth)
+    limit = curves.dataset["observed_multiplier"]
+    # over the whole fitted period the highest week is the fitted maximum: limit exactly 1
+    np.testing.assert_allclose(limit.values, 1.0)
+    inside = curves.dataset["within_data"]
+    assert bool(inside.sel(multiplier=1.0, method="nearest").all())
+    assert not bool(inside.sel(multiplier=1.2, method="nearest").any())
+    late = scenarios.response_curves(geo_truth, start=geo_sim.dates[30])
+    # a sub-period whose peak weeks are lower than the fitted maximum can be scaled up further
+    assert (late.dataset["observed_multiplier"].values >= 1.0).all()

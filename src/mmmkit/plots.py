@@ -717,7 +717,10 @@ def adstock(model, prob: float = 0.9, channels: Sequence[str] | None = None) -> 
 # ---------------------------------------------------------------------------------------------
 def key_parameters(model) -> list[str]:
     """Names of the parameters worth checking first: media curves, effects, noise."""
-    names = [*model.media.variable_names(), "channel_effect_mu"]
+    # the effect prior's own variables: media share and offsets, or the absolute level
+    effect = (["media_share", "channel_effect_offset"] if "media_share" in model.priors
+              else ["channel_effect_mu"])
+    names = [*model.media.variable_names(), *effect]
     if len(_fitted(model).geos) > 1:
         names.append("channel_effect_sigma")
     names.append("sigma")
@@ -747,6 +750,8 @@ def _param_units(model, name: str) -> str:
             return "shape, unitless"
     return {
         "channel_effect_mu": f"log of weekly effect as share of mean {t}",
+        "media_share": f"share of {t} driven by media (at median effectiveness)",
+        "channel_effect_offset": "log ROAS relative to the average channel",
         "channel_effect_sigma": "sd of log effect across geos",
         "channel_effect": f"weekly effect as share of mean {t}",
         "sigma": f"noise sd as share of mean {t}",
@@ -775,7 +780,8 @@ def prior_posterior(
     ----------
     model : a fitted :class:`~mmmkit.MMM`.
     var_names : parameter names from ``model.priors`` (default :func:`key_parameters`: the
-        adstock and saturation parameters, ``channel_effect_mu``, ``sigma``...).
+        adstock and saturation parameters, ``media_share`` and ``channel_effect_offset``
+        (or ``channel_effect_mu``), ``sigma``...).
     n_prior : prior draws per parameter (``Prior.sample``).
     seed : seed of the prior draws.
     bins : histogram bins per panel.

@@ -349,6 +349,7 @@ def _plan_html(model, plan, prob: float, currency: str | None) -> str:
             "<p class='callout'><span class='badge red'>red</span> The optimiser did not "
             f"converge ({html.escape(str(getattr(plan, 'message', '')))}): treat this plan as "
             "a draft and rerun the optimisation.</p>")
+    parts += _limits_html(plan)
     parts += [
              _frame_html(table.rename(columns={"actual share": "share (actual)",
                                                "planned share": "share (plan)"}),
@@ -381,6 +382,34 @@ def _plan_html(model, plan, prob: float, currency: str | None) -> str:
     return "".join(parts)
 
 
+def _limits_html(plan) -> list[str]:
+    """Callouts for bounds the plan presses against and for weekly spend beyond the data."""
+    parts = []
+    bounds = getattr(plan, "bounds", None)
+    if isinstance(bounds, pd.DataFrame) and (bounds["binding"] != "").any():
+        items = ", ".join(f"{html.escape(str(ch))} at its {side} bound ({row:,.0f})"
+                          for ch, side, row in (
+                              (ch, r["binding"], r[r["binding"]]) for ch, r in bounds.iterrows()
+                              if r["binding"]))
+        parts.append(
+            f"<p class='callout'><span class='badge amber'>bounds</span> The plan sits at "
+            f"limits: {items}. The model would move these channels further; the limits keep "
+            "the plan near the spend it learned from. Widen them only with evidence (a test) "
+            "for spend levels outside the data.</p>")
+    lift = getattr(plan, "lift", None)
+    table = getattr(lift, "extrapolation", None)
+    if isinstance(table, pd.DataFrame) and table["beyond"].any():
+        items = ", ".join(
+            f"{html.escape(str(ch))} (highest week {r['ratio']:.2f}x the highest fitted week, "
+            f"{int(r['weeks_beyond'])} week(s) above it)"
+            for ch, r in table[table["beyond"]].iterrows())
+        parts.append(
+            f"<p class='callout'><span class='badge amber'>beyond the data</span> This plan "
+            f"spends more in some weeks than the data ever did: {items}. Its lift there is the "
+            "fitted curve's shape extrapolated, an assumption rather than a measurement.</p>")
+    return parts
+
+
 def _scenario_html(model, scenario, prob: float) -> str:
     items = scenario.items() if isinstance(scenario, Mapping) else [("scenario", scenario)]
     parts = ["<h2 id='scenario'>Scenario</h2>",
@@ -397,6 +426,7 @@ def _scenario_html(model, scenario, prob: float) -> str:
             parts.append(
                 f"<p class='callout'>Change in {html.escape(model.target)}: <b>{mean:+,.0f}</b>"
                 f" ({plots._interval(prob)} {lower:+,.0f} to {upper:+,.0f}).</p>")
+        parts += _limits_html(SimpleNamespace(lift=result))
         summary = plots._summary(result, prob)
         if summary is not None:
             parts.append(_frame_html(summary))

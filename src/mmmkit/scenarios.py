@@ -93,6 +93,11 @@ _DEFAULT_RISK = {"mean": None, "quantile": 0.05, "mean_minus_std": 1.0}
 # all draws. Starts only need to find the right basin, and this keeps a 1000-draw optimisation
 # at a handful of full evaluations.
 _EXPLORE_DRAWS = 128
+# The optimiser's default range for each channel's total, as multiples of its historical share
+# of the budget: a plan then stays near the spend levels the model learned from, where its
+# curves are data rather than extrapolated shape (weakly identified channels otherwise draw
+# the whole budget on a prior's say-so). Wider moves need explicit bounds.
+DEFAULT_SPEND_RANGE = (0.5, 1.5)
 # Below this many (draw x entry) numbers a channel block is evaluated in the calling thread;
 # above it the channels are spread over threads (numpy releases the GIL in ufuncs).
 _THREAD_MIN_ELEMENTS = 2_000_000
@@ -141,6 +146,15 @@ class LiftResult:
     spend_delta: np.ndarray = field(repr=False)  # (geo, channel) currency, plan - reference
     units: str = "target"
     description: str = ""
+    extrapolation: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def extrapolates(self) -> list[str]:
+        """Channels the plan takes beyond the weekly spend seen in the fitted data (in some
+        geo): their lift rests on the curve's shape past the data, an assumption."""
+        if self.extrapolation is None:
+            return []
+        return [str(ch) for ch in self.extrapolation.index[self.extrapolation["beyond"]]]
 
     # -- labelled draws ------------------------------------------------------------------------
     def _coords(self) -> dict[str, Any]:
@@ -243,7 +257,8 @@ class LiftResult:
         lift = self.geo_draws.sum(axis=2).reshape(-1, len(self.channels))
         flat = np.concatenate([lift, lift.sum(axis=1, keepdims=True)], axis=1)
         frame = _stats_frame(flat, prob, [*self.channels, "total"], positive=True)
-        frame.attrs.update(units=self.units, prob=prob, description=self.description)
+        frame.attrs.update(units=self.units, prob=prob, description=self.description,
+                           extrapolates=self.extrapolates)
         return frame
 
     def __repr__(self) -> str:
@@ -269,7 +284,11 @@ class ResponseCurves:
           (closed-form saturation derivatives); ``inf`` at zero spend for a Hill curve with
           slope < 1;
         - ``roas`` ``(chain, draw, channel, multiplier)``: ``lift / spend`` (``NaN`` at 0);
-        - ``spend`` ``(channel, multiplier)``: total spend at each multiplier, currency.
+        - ``spend`` ``(channel, multiplier)``: total spend at each multiplier, currency;
+        - ``observed_multiplier`` ``(channel,)``: the largest multiplier whose every week
+          stays within the highest weekly spend of the fitted data (per geo), and
+          ``within_data`` ``(channel, multiplier)``: whether a point is inside it. Past it
+          the curve is the fitted shape extrapolated beyond anything the data show.
 
     current : the same variables at multiplier 1 (the actual spend), without the multiplier
         dimension.
@@ -383,6 +402,11 @@ class BudgetPlan:
     objective_value : its value at the recommendation, in target units (profit units with
         ``margin``), relative to the actual spend.
     budget : the total budget (currency), fixed channels included.
+    bounds : DataFrame indexed by optimised channel: ``lower``, ``upper`` (currency totals
+        the optimiser was held to), ``allocation`` and ``binding`` (``"lower"``, ``"upper"``
+        or ``""``): a plan pressed against a bound says the data would move it further.
+    extrapolation : the lift's :attr:`LiftResult.extrapolation`: how far the plan's weekly
+        spend goes beyond the fitted weeks' in each channel.
     """
 
     allocation: pd.Series
@@ -400,6 +424,18 @@ class BudgetPlan:
     budget: float
     _plan: np.ndarray = field(repr=False)  # (geo, week, channel) currency, user order
     _frame_info: dict = field(repr=False, default_factory=dict)
+    bounds: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def extrapolation(self) -> pd.DataFrame | None:
+        return self.lift.extrapolation
+
+    @property
+    def binding(self) -> list[str]:
+        """Optimised channels sitting at a bound."""
+        if self.bounds is None:
+            return []
+        return [str(ch) for ch in self.bounds.index[self.bounds["binding"] != ""]]
 
     def summary(self, prob: float = 0.9) -> pd.DataFrame:
         """Per channel: ``historical``, ``allocation``, ``change`` (currency),
@@ -764,6 +800,7 @@ def response_curves(
         current_lift[:, k] = value.sum(axis=1) - base
         current_slope[:, k] = dm.sum(axis=1) / spent[k]
     spend = spent[:, None] * mult[None, :]
+    limit = _observed_multiplier(model, channels, weeks, geo_idx)
     with np.errstate(divide="ignore", invalid="ignore"):
         roas = np.where(spend > 0, lift / spend, np.nan)
         current_roas = np.where(spent > 0, current_lift / spent, np.nan)
@@ -777,6 +814,9 @@ def response_curves(
             "marginal_roas": (dims, engine.reshape(slope), {"units": per_spend}),
             "roas": (dims, engine.reshape(roas), {"units": per_spend}),
             "spend": (("channel", "multiplier"), spend, {"units": "currency"}),
+            "observed_multiplier": (("channel",), limit, {"units": "multiplier"}),
+            "within_data": (("channel", "multiplier"), mult[None, :] <= limit[:, None] * (
+                1 + 1e-12)),
         },
         coords=coords,
         attrs={"units": model.target, "spend_units": "currency",
@@ -793,6 +833,20 @@ def response_curves(
         coords={k: v for k, v in coords.items() if k != "multiplier"},
     )
     return ResponseCurves(dataset=dataset, current=current)
+
+
+def _observed_multiplier(model: MMM, channels: list[str], weeks: np.ndarray,
+                         geo_idx: list[int]) -> np.ndarray:
+    """Per channel, the largest multiplier of the period's pattern whose every week stays
+    within the highest weekly spend the fitted data show in that geo ``(C,)``: beyond it a
+    response curve is the fitted shape extrapolated, not data."""
+    data = model._fitted_data()
+    cols = [list(model.channels).index(ch) for ch in channels]
+    seen = data.spend[np.ix_(geo_idx, np.arange(data.n_weeks), cols)].max(axis=1)  # (G, C)
+    peak = data.spend[np.ix_(geo_idx, weeks, cols)].max(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(peak > 0, seen / peak, np.inf)
+    return ratio.min(axis=0)
 
 
 # =============================================================================================
@@ -851,7 +905,10 @@ def optimize_budget(
     bounds : per-channel limits on the channel's total over the period: ``{channel: (lo,
         hi)}`` in currency (``None`` for no limit on that side), or ``{channel:
         relative(-0.2, 0.3)}`` relative to the channel's historical spend; a single tuple or
-        ``relative(...)`` applies to every optimised channel. Default ``(0, budget)``.
+        ``relative(...)`` applies to every optimised channel; channels a mapping leaves out
+        are unbounded. Default: each optimised channel between 0.5x and 1.5x its historical
+        share of the budget (:data:`DEFAULT_SPEND_RANGE`; from 0 with ``margin``), so that the
+        plan stays near the spend the model learned from. ``(0, None)`` removes all limits.
     fixed : channels kept out of the optimisation: a list (kept at historical spend) or
         ``{channel: amount}`` (``None`` = historical), scaled from the historical pattern.
         Channels with no spend in the period are always kept at zero.
@@ -946,7 +1003,10 @@ def optimize_budget(
         raise ValueError(f"budget {budget:,.2f} is below the fixed channels' total "
                          f"{fixed_total:,.2f}.")
     free_budget = max(free_budget, 0.0)
-    lo, hi = _parse_bounds(model, bounds, free, fixed_amount, hist, free_budget)
+    if bounds is None:
+        lo, hi = _default_bounds(free, channels, hist, free_budget, margin)
+    else:
+        lo, hi = _parse_bounds(model, bounds, free, fixed_amount, hist, free_budget)
     if lo.sum() > free_budget * (1 + 1e-12) + 1e-9:
         raise ValueError(
             f"Infeasible: the lower bounds sum to {lo.sum():,.2f}, more than the budget left "
@@ -1017,7 +1077,21 @@ def optimize_budget(
         converged=bool(result.converged), message=result.message, objective=objective,
         risk=risk, margin=margin, objective_value=float(result.value), budget=budget,
         _plan=plan, _frame_info={"model": model, "dates": data.dates[weeks], "geos": geos_sel},
+        bounds=_bounds_frame(free, lo, hi, allocation),
     )
+
+
+def _bounds_frame(free: list[str], lo: np.ndarray, hi: np.ndarray,
+                  allocation: pd.Series) -> pd.DataFrame:
+    """The optimised channels' bounds and which of them bind (within 0.01% of the range)."""
+    alloc = allocation.reindex(free).to_numpy(dtype=float)
+    span = np.where(np.isfinite(hi), hi - lo, np.maximum(alloc, 1.0))
+    tol = 1e-4 * np.maximum(span, 1e-9)
+    binding = np.where(alloc <= lo + tol, "lower", np.where(alloc >= hi - tol, "upper", ""))
+    frame = pd.DataFrame({"lower": lo, "upper": hi, "allocation": alloc, "binding": binding},
+                         index=pd.Index(free, name="channel"))
+    frame.attrs["units"] = "currency"
+    return frame
 
 
 # =============================================================================================
@@ -1085,7 +1159,42 @@ def _lift_arrays(model: MMM, alt: np.ndarray, ref: np.ndarray, dates: pd.Datetim
         chain=engine.chain_coord, draw=engine.draw_coord, channels=list(model.channels),
         geos=[data.geos[g] for g in geo_idx], dates=timeline[H:], plan_dates=dates,
         spend_delta=(alt - ref).sum(axis=1), units=model.target, description=description,
+        extrapolation=extrapolation_table(data.spend[geo_idx], alt, list(model.channels)),
     )
+
+
+def extrapolation_table(observed: np.ndarray, plan: np.ndarray,
+                        channels: list[str]) -> pd.DataFrame:
+    """How far a plan's weekly spend goes beyond what the fitted data show, per channel.
+
+    Parameters
+    ----------
+    observed : ``(G, T, C)`` fitted spend of the plan's geos, currency.
+    plan : ``(G, T_p, C)`` the plan's weekly spend, currency.
+    channels : the ``C`` names.
+
+    Returns
+    -------
+    DataFrame indexed by channel: ``observed_max_week`` and ``plan_max_week`` (currency, in
+    the geo where the ratio is largest), ``ratio`` (plan's highest week over the highest
+    fitted week of the same geo; ``inf`` for spend where the geo never spent), ``weeks_beyond``
+    (geo-weeks above the fitted maximum) and ``beyond`` (any such week).
+    """
+    seen = observed.max(axis=1)  # (G, C)
+    top = plan.max(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(seen > 0, top / seen, np.where(top > 0, np.inf, 0.0))
+    worst = ratio.argmax(axis=0)  # (C,) geo with the largest ratio
+    cols = np.arange(len(channels))
+    tol = 1e-9  # the fitted weeks themselves, scaled by 1, are not beyond
+    beyond_weeks = (plan > seen[:, None, :] * (1 + tol) + tol).sum(axis=(0, 1))
+    frame = pd.DataFrame({
+        "observed_max_week": seen[worst, cols], "plan_max_week": top[worst, cols],
+        "ratio": ratio[worst, cols], "weeks_beyond": beyond_weeks.astype(int),
+        "beyond": beyond_weeks > 0,
+    }, index=pd.Index(channels, name="channel"))
+    frame.attrs["units"] = "currency per week"
+    return frame
 
 
 class _ChannelParams(NamedTuple):
@@ -1789,6 +1898,17 @@ def _clip_to_sum(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) ->
         else:
             b = t
     return np.clip(v + 0.5 * (a + b), lo, hi)
+
+
+def _default_bounds(free: list[str], channels: list[str], hist: np.ndarray, free_budget: float,
+                    margin: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each free channel between :data:`DEFAULT_SPEND_RANGE` times its historical share of the
+    free budget (lower bound 0 with ``margin``, where spending less is the point)."""
+    h = np.array([hist[channels.index(ch)] for ch in free], dtype=float)
+    share = h / h.sum() * free_budget if h.sum() > 0 else np.zeros_like(h)
+    low, high = DEFAULT_SPEND_RANGE
+    lo = np.zeros_like(share) if margin is not None else low * share
+    return lo, high * share
 
 
 def _parse_bounds(model: MMM, bounds, free: list[str], fixed: Mapping[str, float],
