@@ -11,6 +11,7 @@ _warnings.filterwarnings("ignore", category=FutureWarning, module="arviz")
 _warnings.filterwarnings("ignore", message=".*ArviZ.*", category=FutureWarning)
 
 from mmmkit import (  # noqa: E402
+    averaging,
     datasets,
     evaluation,
     plots,
@@ -20,6 +21,7 @@ from mmmkit import (  # noqa: E402
     simulate,
 )
 from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock  # noqa: E402
+from mmmkit.averaging import ModelAverage  # noqa: E402
 from mmmkit.errors import DataError, ModelFileError  # noqa: E402
 from mmmkit.model import MMM, FitWarning, NotFittedError  # noqa: E402
 from mmmkit.priors import Prior  # noqa: E402
@@ -43,11 +45,13 @@ __all__ = [
     "HillSaturation",
     "LogisticSaturation",
     "MichaelisMentenSaturation",
+    "ModelAverage",
     "ModelFileError",
     "NotFittedError",
     "Prior",
     "Saturation",
     "WeibullAdstock",
+    "averaging",
     "datasets",
     "evaluation",
     "plots",
