@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "WARNING: chromium is not installed: the report's headless-browser test will be" \
+       "SKIPPED (apt-get install chromium to run it; .ci/run installs it)." >&2
+fi
 export MMMKIT_FAST=1  # examples and notebooks run on reduced draws inside the suite
 # Two workers, whole files per worker: fits are compile-bound and single-threaded, and a
 # file's fits share one compiled sampler per specification.

@@ -623,9 +623,11 @@ def test_solver_failure_is_never_silent(fit_model, monkeypatch):
     # catch it (the historical split is far from the optimum on this fit)
     monkeypatch.setattr(_Problem, "_minimize",
                         lambda self, y0, maxiter=300: (y0, "stopped at once", True))
-    with pytest.warns(scenarios.ScenarioWarning, match="did not converge"):
+    with pytest.warns(scenarios.ScenarioWarning, match="did not converge") as record:
         plan = scenarios.optimize_budget(fit_model, n_uncertainty=0, n_starts=1)
     assert not plan.converged and plan.message
+    # the warning points at the caller's line, not at an mmmkit file
+    assert [w.filename for w in record if w.category is scenarios.ScenarioWarning] == [__file__]
 
 
 def test_real_fit_plan_gains_on_the_truth(fit_sim, fit_model):

@@ -10,6 +10,23 @@ import warnings as _warnings
 _warnings.filterwarnings("ignore", category=FutureWarning, module="arviz")
 _warnings.filterwarnings("ignore", message=".*ArviZ.*", category=FutureWarning)
 
+
+def _quiet_blas_notice() -> None:
+    """PyTensor logs a 4-line notice on every compile where it links no BLAS library ("Using
+    NumPy C-API based implementation for BLAS functions"). mmmkit's graphs do their heavy work
+    in numba kernels, so the notice says nothing a user can act on; only that line is dropped,
+    every other PyTensor message stays."""
+    import logging
+
+    class _Drop(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return "NumPy C-API based implementation for BLAS" not in record.getMessage()
+
+    logging.getLogger("pytensor.tensor.blas").addFilter(_Drop())
+
+
+_quiet_blas_notice()
+
 from mmmkit import (  # noqa: E402
     averaging,
     datasets,

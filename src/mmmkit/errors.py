@@ -20,3 +20,20 @@ class ModelFileError(DataError):
     the wrong type or value. The message reads ``not a readable mmmkit model file: <path>:
     <what is wrong and what to do>``.
     """
+
+
+def warn_user(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` pointing at the first frame outside mmmkit: the user's own line.
+
+    A fixed ``stacklevel`` breaks as soon as a call passes through one more internal layer
+    (a decorator, a helper) and the warning then names an mmmkit file the user never wrote.
+    """
+    import os
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(0), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -512,7 +512,11 @@ def _summary_sentences(model, table: pd.DataFrame, checks: pd.DataFrame, prob: f
     high_m = [html.escape(c) for c in model.channels if channels.loc[c, "mroas_lower"] > 1]
     overall = _overall(checks)
     health = {
-        GREEN: "The sampler checks are all green: the numbers below can be used as they are.",
+        GREEN: "The sampler checks are all green: the chains agree and explored the "
+               "posterior. That says the numbers are what this model implies, not that the "
+               "model is right or that every channel is identified: read the identification "
+               "flags in <a href='#health'>Model health</a> and check a holdout "
+               "(mk.evaluation.holdout) before acting.",
         AMBER: "Some model checks are amber: the numbers are usable with care; see "
                "<a href='#health'>Model health</a> for what to do.",
         RED: "Some model checks are red: do not base decisions on these numbers until they are "

@@ -43,6 +43,8 @@ FLAG_COLUMNS = ("severity", "topic", "channel", "message", "what_to_do", "value"
 # posterior sd / prior sd of a channel's log effect, and posterior / prior width of the 90% ROAS
 # interval, above which the data "cannot tell"; between INFO and this, a note
 UNMOVED_RATIO = 0.7
+# weeks of history below which yearly seasonality is flagged (two full years)
+MIN_SEASONAL_WEEKS = 104
 UNMOVED_INFO_RATIO = 0.5
 CORRELATION_LIMIT = 0.8
 VIF_LIMIT = 5.0
@@ -92,7 +94,11 @@ class Review:
             f"{counts.get(s, 0)} {words[s]}{'s' if counts.get(s, 0) != 1 else ''}"
             for s in SEVERITIES) + "."
         if self.flags.empty:
-            return head + "\nNothing to flag: the checks found no reason to distrust the fit."
+            return head + ("\nNothing to flag: the checks found no reason to distrust the fit. "
+                           "They test sampling, identification against the priors, spend "
+                           "variation and the baseline; they cannot test whether the model's "
+                           "form is right: a holdout (mk.evaluation.holdout) and a lift test "
+                           "can.")
         lines = [head]
         for row in self.flags.itertuples():
             who = f" - {row.channel}" if row.channel else ""
@@ -210,6 +216,8 @@ def review(model, seed: int = 0) -> Review:
       1.05), bulk ESS below 400 (problem below 100).
     * prior conflict: posterior mean ROAS outside the central 90% of the channel's ROAS
       prior (``model.roas_priors``, when the model has them): warning.
+    * draft fit: any ``method`` other than NUTS: warning.
+    * history: yearly seasonality on fewer than ``104`` weeks: warning (problem below 52).
     """
     data = model._fitted_data()
     flags: list[dict[str, Any]] = []
@@ -223,6 +231,8 @@ def review(model, seed: int = 0) -> Review:
     _check_baseline(model, flags)
     _check_convergence(model, flags)
     _check_roas_priors(model, flags, seed)
+    _check_method(model, flags)
+    _check_history(model, data, flags)
 
     frame = pd.DataFrame(flags, columns=list(FLAG_COLUMNS))
     order = frame["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
@@ -405,6 +415,34 @@ def _check_convergence(model, flags) -> None:
         for message in convergence_warnings(single):
             _flag(flags, "problem" if serious else "warning", "convergence", "", message,
                   what, value)
+
+
+def _check_method(model, flags) -> None:
+    """A draft (variational) fit is never a result to report, whatever else it shows."""
+    method = str(getattr(model, "fit_info_", {}).get("method", "nuts"))
+    if method not in ("nuts", "given"):
+        _flag(flags, "warning", "draft fit", "",
+              f"This is a draft fit (method={method!r}): a variational approximation whose "
+              "intervals are typically too narrow and whose means can be far from the NUTS "
+              "posterior's (a channel's ROAS was seen 36% off), with no convergence checks.",
+              "Refit with method='nuts' (the default) before reporting ROAS or planning "
+              "budgets on it.", 1.0)
+
+
+def _check_history(model, data, flags) -> None:
+    """Yearly seasonality needs years: with less than two, a season and a channel that
+    follows it cannot be told apart, and with less than one the season is extrapolated."""
+    weeks = data.n_weeks
+    if model.seasonality > 0 and weeks < MIN_SEASONAL_WEEKS:
+        severity = "problem" if weeks < 52 else "warning"
+        _flag(flags, severity, "history", "",
+              f"{weeks} weeks of history with yearly seasonality (order {model.seasonality}): "
+              + ("less than one year, so the season is guessed from part of a cycle and "
+                 "can take up any media effect that moves with it." if weeks < 52 else
+                 "less than two years, so each week of the year is seen once and a channel "
+                 "whose spend follows the season cannot be told from the season."),
+              "Give at least two years of weeks, or fit with seasonality=0 and a control for "
+              "known seasonal events; read ROAS of seasonal channels as unidentified.", weeks)
 
 
 def _check_roas_priors(model, flags, seed) -> None:

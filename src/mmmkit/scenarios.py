@@ -59,7 +59,7 @@ from scipy.special import betainc
 
 from mmmkit._threads import with_one_blas_thread
 from mmmkit.adstock import lag_stack
-from mmmkit.errors import DataError
+from mmmkit.errors import DataError, warn_user
 from mmmkit.model import MMM, FitWarning
 from mmmkit.posterior import check_prob
 from mmmkit.saturation import (
@@ -1025,10 +1025,10 @@ def optimize_budget(
                            objective=objective, risk=risk, margin=margin)
         result = problem.solve(n_starts=int(n_starts), rng=rng)
         if not result.converged:
-            warnings.warn(
+            warn_user(
                 f"optimize_budget did not converge ({result.message}); the plan is the best "
                 "feasible split found, not a verified optimum. Try more n_starts, looser "
-                "bounds or objective='mean'.", ScenarioWarning, stacklevel=2)
+                "bounds or objective='mean'.", ScenarioWarning)
         cell_amount = result.amounts  # per variable, currency
         draws_alloc = problem.per_draw(result.y, n_uncertainty, rng)
     else:
@@ -1119,11 +1119,10 @@ def _lift_arrays(model: MMM, alt: np.ndarray, ref: np.ndarray, dates: pd.Datetim
     base[:, fitted] = data.spend[np.ix_(geo_idx, pos[fitted])]
     gap = timeline[:H][pos[:H] >= data.n_weeks]
     if len(gap):
-        warnings.warn(
+        warn_user(
             f"{len(gap)} week(s) before the plan (from {gap[0].date()}) are after the fitted "
             "period and not in the plan; they count as zero spend in both plans. Start the "
-            "plan right after the fitted period to carry their spend in.",
-            ScenarioWarning, stacklevel=4)
+            "plan right after the fitted period to carry their spend in.", ScenarioWarning)
     alt_t, ref_t = base.copy(), base.copy()
     alt_t[:, H:H + T_p] = alt
     ref_t[:, H:H + T_p] = ref
