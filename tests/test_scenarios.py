@@ -641,9 +641,17 @@ def test_real_fit_plan_gains_on_the_truth(fit_sim, fit_model):
 # Summaries
 # =============================================================================================
 def test_summary_and_incremental_roas(fit_model):
-    lift = scenarios.shift(fit_model, {"tv": 0.2, "social": -0.2})
+    with pytest.warns(scenarios.ScenarioWarning, match="changes the total budget"):
+        lift = scenarios.shift(fit_model, {"tv": 0.2, "social": -0.2})
     table = lift.summary(prob=0.8)
-    assert list(table.columns) == ["mean", "median", "lower", "upper", "prob_positive"]
+    assert list(table.columns) == ["mean", "median", "lower", "upper", "prob_positive",
+                                   "spend_change"]
+    hist = fit_model.data_.spend.sum(axis=(0, 1))  # model channel order: tv, search, social
+    np.testing.assert_allclose(table["spend_change"],
+                               [0.2 * hist[0], 0.0, -0.2 * hist[2], 0.2 * (hist[0] - hist[2])])
+    # search did not change: no lift to be sure of, not "0% chance of a gain"
+    assert np.isnan(table.loc["search", "prob_positive"])
+    assert table.attrs["unchanged"] == ["search"]
     assert list(table.index) == [*fit_model.channels, "total"]
     assert (table["lower"] <= table["median"]).all() and (table["median"] <= table["upper"]).all()
     draws = lift.draws.sel(channel="tv").values
@@ -656,9 +664,9 @@ def test_summary_and_incremental_roas(fit_model):
     assert np.isnan(roas.loc["search", "mean"])  # search spend did not change
     tv = lift.draws.sel(channel="tv") / lift.incremental_spend["tv"]
     assert roas.loc["tv", "mean"] == pytest.approx(float(tv.mean()))
-    hist = fit_model.data_.spend.sum(axis=(0, 1))
     moved = scenarios.move(fit_model, 0.1 * hist[1], "search", "tv")
     assert np.isnan(moved.incremental_roas().loc["total", "mean"])  # no net spend change
+    assert abs(moved.summary().loc["total", "spend_change"]) < 1e-9 * hist.sum()
     assert "LiftResult" in repr(lift)
 
 

@@ -251,14 +251,24 @@ class LiftResult:
         Returns
         -------
         DataFrame indexed by channel plus a ``"total"`` row, columns ``mean, median, lower,
-        upper`` (target units) and ``prob_positive`` (posterior probability of a lift > 0).
+        upper`` (target units), ``prob_positive`` (posterior probability of a lift > 0;
+        ``NaN`` for channels whose spend did not change, listed in ``attrs["unchanged"]``)
+        and ``spend_change`` (plan minus reference spend, currency: the ``"total"`` row says
+        whether the budget changed).
         """
         check_prob(prob)
         lift = self.geo_draws.sum(axis=2).reshape(-1, len(self.channels))
         flat = np.concatenate([lift, lift.sum(axis=1, keepdims=True)], axis=1)
         frame = _stats_frame(flat, prob, [*self.channels, "total"], positive=True)
+        spend = self.incremental_spend
+        frame["spend_change"] = spend.to_numpy()
+        # a channel whose spend did not change has no lift to be sure of: not "0% chance"
+        unchanged = [ch for ch in self.channels if not np.any(
+            self.spend_delta[:, self.channels.index(ch)])]
+        frame.loc[unchanged, "prob_positive"] = np.nan
         frame.attrs.update(units=self.units, prob=prob, description=self.description,
-                           extrapolates=self.extrapolates)
+                           extrapolates=self.extrapolates, unchanged=unchanged,
+                           spend_units="currency")
         return frame
 
     def __repr__(self) -> str:
@@ -595,6 +605,17 @@ def shift(
     for ch, change in factors.items():
         plan[..., model.channels.index(ch)] *= 1.0 + change
     what = "shift " + ", ".join(f"{ch} {v:+.1%}" for ch, v in factors.items())
+    delta = (plan - actual).sum(axis=(0, 1))
+    total = float(delta.sum())
+    if len(factors) > 1 and abs(total) > 1e-9 * max(float(actual.sum()), 1.0):
+        # relative changes of different channels are different amounts: +10% / -10% is not a
+        # reallocation unless the two spend the same
+        parts = ", ".join(f"{ch} {delta[model.channels.index(ch)]:+,.0f}" for ch in factors)
+        warn_user(
+            f"shift changes the total budget by {total:+,.0f} ({parts}): its lift mixes the "
+            "reallocation with a budget change. For a budget-neutral move use "
+            "scenarios.move(model, amount, from_channel, to_channels).", ScenarioWarning)
+        what += f" (total spend {total:+,.0f})"
     return _lift_arrays(model, plan, actual, data.dates[weeks], geo_idx, description=what)
 
 
