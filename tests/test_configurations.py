@@ -116,7 +116,9 @@ def test_configuration_fits_and_answers(case, sims, tmp_path):
     # a Hill curve with slope < 1 is vertical at zero spend: only positive spend is finite
     assert np.isfinite(curves.marginal_roas.sel(multiplier=slice(1e-9, None)).values).all()
     # inf is a stated answer there ("still above the threshold at the largest multiplier")
-    assert not np.isnan(curves.saturation_point().to_numpy()).any()
+    point = curves.saturation_point()
+    assert not point.drop(columns="mean").isna().to_numpy().any()
+    assert (point["mean"].isna() == (point["share_beyond_grid"] > 0)).all()
     with warnings.catch_warnings():
         warnings.simplefilter("error", scenarios.ScenarioWarning)
         plan = scenarios.optimize_budget(model, n_uncertainty=4)

@@ -311,7 +311,14 @@ def test_saturation_point(nat_truth):
     shuffled = scenarios.response_curves(nat_truth, multipliers=np.linspace(4, 0, 81))
     pd.testing.assert_frame_equal(shuffled.saturation_point(threshold=1.0), point)
     assert list(point.columns) == ["current_spend", "mean", "median", "lower", "upper",
-                                   "prob_saturated"]
+                                   "share_beyond_grid", "grid_max_spend", "prob_saturated"]
+    # a grid too short for every draw: quantiles may be inf, but no inf mean, and it says how
+    # many draws lie beyond the grid
+    short = scenarios.response_curves(nat_truth, multipliers=np.linspace(0, 0.3, 7))
+    tight = short.saturation_point(threshold=0.01)
+    assert (tight["share_beyond_grid"] == 1.0).all() and tight["mean"].isna().all()
+    assert np.isinf(tight["median"]).all()
+    np.testing.assert_allclose(tight["grid_max_spend"], 0.3 * tight["current_spend"])
     mroas = curves.marginal_roas.isel(chain=0, draw=0)
     for ch in point.index:
         spend_at = point.loc[ch, "median"]

@@ -348,7 +348,10 @@ class ResponseCurves:
         Returns
         -------
         DataFrame indexed by channel: ``current_spend`` (currency), ``mean, median, lower,
-        upper`` of the saturation spend (currency; ``mean`` is ``inf`` if any draw is) and
+        upper`` of the saturation spend (currency; quantiles may be ``inf``, "beyond the
+        grid"; ``mean`` is ``NaN`` when any draw is, since no average exists then),
+        ``share_beyond_grid`` (share of draws still above the threshold at the largest
+        multiplier: widen ``multipliers`` to place them), ``grid_max_spend`` (currency) and
         ``prob_saturated``, the posterior probability that the actual spend is beyond it
         (marginal ROAS at the actual spend below ``threshold``).
         """
@@ -377,6 +380,12 @@ class ResponseCurves:
         point = np.where(last < 0, 0.0, np.where(last == n_grid - 1, np.inf, point))
         channels = self.dataset["channel"].values
         frame = _stats_frame(point, prob, channels, positive=False)
+        beyond = np.isinf(point).mean(axis=0)
+        # an average over draws some of which are "beyond the grid" does not exist: inf was
+        # printed for every channel and read as "never saturates"
+        frame.loc[beyond > 0, "mean"] = np.nan
+        frame["share_beyond_grid"] = beyond
+        frame["grid_max_spend"] = spend.max(axis=-1)
         now = self.current["marginal_roas"].values.reshape(-1, len(channels))
         frame.insert(0, "current_spend", self.current["spend"].values)
         frame["prob_saturated"] = (now < threshold).mean(axis=0)
