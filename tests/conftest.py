@@ -59,3 +59,16 @@ def panel_small_fit(panel_small_sim):
         model.fit(panel_small_sim.data, seed=1, progress=False)
     print(f"\npanel-small fit: {time.perf_counter() - start:.0f} s {model.fit_info_}")
     return model
+
+
+# Longest files first: the two workers take whole files in collection order (--dist loadfile),
+# so a long file collected last runs alone at the end while the other worker idles (a cold
+# run's last two minutes were one worker's). Order within a file is kept.
+HEAVY_FIRST = ["test_recovery.py", "test_notebooks.py", "test_configurations.py",
+               "test_examples.py", "test_recovery_independent.py", "test_scenarios.py",
+               "test_model.py", "test_evaluation.py", "test_io.py"]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
