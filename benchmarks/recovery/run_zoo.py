@@ -46,12 +46,10 @@ import dgps  # noqa: E402  (after the path: the generators live beside this file
 
 import mmmkit as mk  # noqa: E402
 from mmmkit import scenarios  # noqa: E402
+from mmmkit.adstock import ADSTOCK_KINDS  # noqa: E402
+from mmmkit.saturation import SATURATION_KINDS  # noqa: E402
 
 PROB = 0.9
-ADSTOCKS = {"geometric": mk.GeometricAdstock, "delayed": mk.DelayedAdstock,
-            "weibull": mk.WeibullAdstock}
-SATURATIONS = {"hill": mk.HillSaturation, "logistic": mk.LogisticSaturation,
-               "michaelis_menten": mk.MichaelisMentenSaturation}
 SERIOUS = ("problem", "warning")  # review severities that count as "flagged"
 
 
@@ -62,9 +60,9 @@ def build_model(kwargs: dict[str, Any]) -> mk.MMM:
     """``mk.MMM`` from a data set's plain-data ``model_kwargs``."""
     kw = dict(kwargs)
     kind, options = kw.pop("adstock")
-    kw["adstock"] = ADSTOCKS[kind](**options)
+    kw["adstock"] = ADSTOCK_KINDS[kind](**options)
     kind, options = kw.pop("saturation")
-    kw["saturation"] = SATURATIONS[kind](**options)
+    kw["saturation"] = SATURATION_KINDS[kind](**options)
     return mk.MMM(**kw)
 
 

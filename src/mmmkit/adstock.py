@@ -233,6 +233,8 @@ class WeibullAdstock(Adstock):
 ADSTOCKS: dict[str, type[Adstock]] = {
     cls.__name__: cls for cls in (GeometricAdstock, DelayedAdstock, WeibullAdstock)
 }
+# the same classes by their short name (``adstock="weibull"`` in MMM and simulate)
+ADSTOCK_KINDS: dict[str, type[Adstock]] = {cls.kind: cls for cls in ADSTOCKS.values()}
 
 
 def adstock_from_config(config: Mapping[str, Any]) -> Adstock:

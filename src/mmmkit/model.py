@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from mmmkit._threads import one_blas_thread
-from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock
+from mmmkit.adstock import ADSTOCK_KINDS, Adstock, GeometricAdstock
 from mmmkit.approximate import METHODS as APPROX_METHODS
 from mmmkit.approximate import approximate_posterior, approximation_warning, with_advi_start
 from mmmkit.calibration import combine_roas_priors, lift_test_arrays, validate_lift_tests
@@ -28,12 +28,7 @@ from mmmkit.graph import OBSERVED, build_pymc_model, merge_model_priors
 from mmmkit.media import MediaBlock
 from mmmkit.posterior import PosteriorEngine, check_prob, summarize, with_tail
 from mmmkit.priors import Prior
-from mmmkit.saturation import (
-    HillSaturation,
-    LogisticSaturation,
-    MichaelisMentenSaturation,
-    Saturation,
-)
+from mmmkit.saturation import SATURATION_KINDS, HillSaturation, Saturation
 from mmmkit.validation import check_date_options, check_fit_args, frame_to_arrays, validate_frame
 
 SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
@@ -43,14 +38,6 @@ MIN_WEEKS = 20
 # of 52.18 / k weeks, and above order 26 that is shorter than two weeks (the Nyquist limit):
 # such a term repeats a lower one's pattern at the weekly dates and cannot be estimated apart.
 MAX_SEASONALITY = 26
-# Transform names accepted as strings, for adstock= / saturation= (each a default instance).
-ADSTOCK_NAMES: dict[str, type[Adstock]] = {
-    "geometric": GeometricAdstock, "delayed": DelayedAdstock, "weibull": WeibullAdstock,
-}
-SATURATION_NAMES: dict[str, type[Saturation]] = {
-    "hill": HillSaturation, "logistic": LogisticSaturation,
-    "michaelis_menten": MichaelisMentenSaturation,
-}
 
 
 class NotFittedError(RuntimeError):
@@ -211,8 +198,8 @@ class MMM:
                             controls=self.controls)
         self.dayfirst = dayfirst
         self.date_format = date_format
-        adstock = _transform(adstock, "adstock", Adstock, ADSTOCK_NAMES, self.channels)
-        saturation = _transform(saturation, "saturation", Saturation, SATURATION_NAMES,
+        adstock = _transform(adstock, "adstock", Adstock, ADSTOCK_KINDS, self.channels)
+        saturation = _transform(saturation, "saturation", Saturation, SATURATION_KINDS,
                                 self.channels)
         self.adstock = adstock if adstock is not None else GeometricAdstock(max_lag=8)
         self.saturation = saturation if saturation is not None else HillSaturation()

@@ -137,6 +137,8 @@ SATURATIONS: dict[str, type[Saturation]] = {
     cls.__name__: cls
     for cls in (HillSaturation, LogisticSaturation, MichaelisMentenSaturation)
 }
+# the same classes by their short name (``saturation="hill"`` in MMM and simulate)
+SATURATION_KINDS: dict[str, type[Saturation]] = {cls.kind: cls for cls in SATURATIONS.values()}
 
 
 def saturation_from_config(config: Mapping[str, Any]) -> Saturation:

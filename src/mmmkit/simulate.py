@@ -33,13 +33,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock
-from mmmkit.saturation import (
-    HillSaturation,
-    LogisticSaturation,
-    MichaelisMentenSaturation,
-    Saturation,
-)
+from mmmkit.adstock import ADSTOCK_KINDS, Adstock
+from mmmkit.saturation import SATURATION_KINDS, Saturation
 from mmmkit.scaling import spend_scale
 
 __all__ = ["CHANNEL_NAMES", "SCENARIOS", "SimulatedData", "scenario", "simulate"]
@@ -57,16 +52,6 @@ CHANNEL_NAMES: tuple[str, ...] = (
     "affiliate",
 )
 
-ADSTOCK_KINDS: dict[str, type[Adstock]] = {
-    "geometric": GeometricAdstock,
-    "delayed": DelayedAdstock,
-    "weibull": WeibullAdstock,
-}
-SATURATION_KINDS: dict[str, type[Saturation]] = {
-    "hill": HillSaturation,
-    "logistic": LogisticSaturation,
-    "michaelis_menten": MichaelisMentenSaturation,
-}
 
 SCENARIOS: dict[str, dict[str, int]] = {
     "national": {"n_geos": 1, "n_weeks": 156, "n_channels": 5},
