@@ -85,13 +85,22 @@ class ModelAverage:
         """The mixture's draws of ``quantity(model)`` (a DataArray with ``chain`` and
         ``draw`` dims and the same other dims for every candidate) as ``(chain=1, draw)``,
         with a ``model`` coordinate on ``draw`` saying where each draw came from."""
+        counts = self.counts()
+        return self._mix({name: quantity(self.models[name])
+                          for name, count in counts.items() if count > 0}, counts)
+
+    def _each(self, quantity: Callable[[MMM], xr.DataArray]) -> dict[str, xr.DataArray]:
+        """``quantity`` of every candidate, each computed once (the mixture and the
+        per-candidate columns both read it)."""
+        return {name: quantity(m) for name, m in self.models.items()}
+
+    def _mix(self, values: Mapping[str, xr.DataArray], counts: pd.Series) -> xr.DataArray:
         rng = np.random.default_rng(self.seed)
         parts, origin = [], []
-        for name, count in self.counts().items():
+        for name, count in counts.items():
             if count == 0:
                 continue
-            da = quantity(self.models[name])
-            flat = da.stack(sample=("chain", "draw")).transpose("sample", ...)
+            flat = values[name].stack(sample=("chain", "draw")).transpose("sample", ...)
             pick = np.sort(rng.choice(flat.sizes["sample"], size=int(count), replace=False))
             parts.append(flat.isel(sample=pick).drop_vars(["sample", "chain", "draw"],
                                                           errors="ignore").values)
@@ -109,20 +118,24 @@ class ModelAverage:
     def roas_draws(self, marginal: bool = False) -> xr.DataArray:
         """Mixture draws of (marginal) ROAS ``(chain, draw, channel)``; see
         :meth:`mmmkit.MMM.roas_draws`. Every candidate must have the same channels."""
-        channels = {tuple(m.channels) for m in self.models.values()}
-        if len(channels) > 1:
-            raise ValueError("ROAS can be averaged only over models with the same channels.")
+        self._check_same_channels()
         return self.draws(lambda m: m.roas_draws(marginal=marginal))
+
+    def _check_same_channels(self) -> None:
+        if len({tuple(m.channels) for m in self.models.values()}) > 1:
+            raise ValueError("ROAS can be averaged only over models with the same channels.")
 
     def roas(self, *, prob: float = 0.9, marginal: bool = False) -> pd.DataFrame:
         """ROAS per channel from the mixture: ``mean, median, lower, upper`` (as
         :meth:`mmmkit.MMM.roas`), plus each candidate's mean in a column of its own."""
         check_prob(prob)
-        da = self.roas_draws(marginal=marginal)
+        self._check_same_channels()
+        each = self._each(lambda m: m.roas_draws(marginal=marginal))
+        da = self._mix(each, self.counts())
         table = pd.DataFrame(summarize(da.values[0], prob),
                              index=pd.Index(list(da["channel"].values), name="channel"))
-        for name, m in self.models.items():
-            table[f"mean ({name})"] = m.roas(prob=prob, marginal=marginal)["mean"]
+        for name, own in each.items():
+            table[f"mean ({name})"] = own.mean(("chain", "draw")).to_series()
         table.attrs.update(units=da.attrs.get("units", ""), prob=prob,
                            weights=self.weights_.to_dict())
         return table
@@ -133,14 +146,15 @@ class ModelAverage:
         candidate's own mean: e.g. ``avg.summary(lambda m: scenarios.move(m, 1e5, "tv",
         "social").total)``."""
         check_prob(prob)
-        mixed = self.draws(quantity)
+        each = self._each(quantity)
+        mixed = self._mix(each, self.counts())
         flat = mixed.values.reshape(mixed.sizes["draw"], -1)
         if flat.shape[1] != 1:
             raise ValueError("summary takes a scalar quantity per draw (e.g. a lift's total); "
                              "use draws() for arrays.")
         rows = {"mixture": summarize(flat[:, 0], prob)}
-        for name, m in self.models.items():
-            rows[name] = summarize(np.asarray(quantity(m).values).ravel(), prob)
+        for name, own in each.items():
+            rows[name] = summarize(np.asarray(own.values).ravel(), prob)
         table = pd.DataFrame.from_dict(rows, orient="index").astype(float)
         table["weight"] = [1.0, *self.weights_.to_numpy()]
         table.index.name = "model"
