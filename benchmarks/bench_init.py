@@ -34,7 +34,7 @@ def main() -> None:
     model = mk.MMM(**sim.model_kwargs(), adstock=mk.GeometricAdstock(max_lag=int(sim.max_lag)),
                    seasonality=2)
     data = model.prepare(sim.data)
-    compiled = _compiled_nutpie(model.build_model(data), model._compile_key(data))
+    compiled = _compiled_nutpie(model.build_model(data), model.compile_key(data))
     for label in ("jitter", "advi"):
         t0 = time.perf_counter()
         start = with_advi_start(compiled, seed=args.seed)[0] if label == "advi" else compiled

@@ -9,7 +9,7 @@ import pytest
 
 import mmmkit as mk
 from mmmkit.approximate import _Density
-from mmmkit.model import _compiled_nutpie
+from mmmkit.inference import compiled_nutpie
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_expansion_matches_nutpie(national_sim):
 
     model = mk.MMM(**national_sim.model_kwargs())
     pm_model = model.build_model(model.prepare(national_sim.data))
-    compiled = _compiled_nutpie(pm_model, model._compile_key(model.prepare(national_sim.data)))
+    compiled = compiled_nutpie(pm_model, model.compile_key(model.prepare(national_sim.data)))
     trace = nutpie.sample(compiled, draws=5, tune=20, chains=1, seed=0, progress_bar=False,
                           store_unconstrained=True)
     x = trace.sample_stats["unconstrained_draw"].values[0]  # (draw, n)
@@ -91,7 +91,7 @@ def test_advi_start_puts_chains_in_the_posterior_bulk(national_sim, national_fit
     from mmmkit.approximate import with_advi_start
 
     data = national_fit.prepare(national_sim.data)
-    compiled = _compiled_nutpie(national_fit.build_model(data), national_fit._compile_key(data))
+    compiled = compiled_nutpie(national_fit.build_model(data), national_fit.compile_key(data))
     started, info = with_advi_start(compiled, seed=0)
     assert info["init_seconds"] is not None
     density = _Density(compiled)

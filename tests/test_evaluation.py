@@ -157,12 +157,12 @@ def test_backtest_refuses_too_short_training(panel_data):
 
 
 def test_clone_is_an_unfitted_copy_of_the_specification(national_fit):
-    twin = ev.clone(national_fit)
+    twin = national_fit.clone()
     assert twin.idata is None and twin.data_ is None
     assert twin.config() == national_fit.config()
     assert twin.adstock is not national_fit.adstock
     # same compiled sampler as the original (what makes back-test folds cheap)
-    assert twin._compile_key(national_fit.data_) == national_fit._compile_key(national_fit.data_)
+    assert twin.compile_key(national_fit.data_) == national_fit.compile_key(national_fit.data_)
 
 
 def test_clone_carries_calibration_in_the_specification(national_sim):
@@ -173,7 +173,7 @@ def test_clone_carries_calibration_in_the_specification(national_sim):
     model = mk.MMM(**national_sim.model_kwargs(),
                    roas_priors={"tv": mk.Prior("LogNormal", mu=0.5, sigma=0.3)})
     model.add_lift_tests(tests)
-    twin = ev.clone(model)
+    twin = model.clone()
     assert twin.config() == model.config()
     assert twin.roas_priors == model.roas_priors
     pd.testing.assert_frame_equal(twin.lift_tests, model.lift_tests)

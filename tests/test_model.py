@@ -84,7 +84,7 @@ def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood):
     spend = model.media.reorder(data.spend)
     for s in range(3):
         sl = slice(s, s + 1)
-        ours = model._expected_target(engine, spend, data.dates, data.control_values, sl)[0]
+        ours = engine.expected_target(spend, data.dates, data.control_values, sl)[0]
         point = {name: engine.params[name][s] for name in engine.params}
         theirs = _mean_at_draws(model, data, point) * data.target_scale[:, None]
         np.testing.assert_allclose(ours, theirs, rtol=1e-10)
@@ -159,7 +159,7 @@ def test_marginal_roas(national_fit):
     marginal = national_fit.roas(marginal=True)
     assert np.isfinite(marginal.values).all() and (marginal["lower"] >= 0).all()
     # marginal ROAS is a finite difference of the same response the ROAS uses
-    engine = national_fit._engine()
+    engine = national_fit.posterior_engine()
     data = national_fit.data_
     from mmmkit.posterior import with_tail
 

@@ -59,11 +59,7 @@ def grouped_model():
     halves = [prior.isel(chain=0, draw=slice(i * 20, (i + 1) * 20)).assign_coords(
         draw=np.arange(20)) for i in range(2)]
     posterior = xr.concat(halves, dim="chain").assign_coords(chain=[0, 1])
-    stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((2, 20), dtype=bool))},
-                       coords={"chain": [0, 1], "draw": np.arange(20)})
-    model.data_ = data
-    model.idata = model._assemble_idata(posterior, stats, seed=0)
-    return model
+    return model.from_posterior(sim.data, posterior, seed=0)
 
 
 def _legend_texts(fig: Figure) -> list[str]:

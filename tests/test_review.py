@@ -128,7 +128,7 @@ def test_short_fit_gets_convergence_problems(national_sim, clean_review):
 def test_negative_baseline_and_media_share_are_flagged(national_fit, clean_review):
     before = national_fit.idata.posterior["intercept"].values.copy()
     twin = copy.copy(national_fit)
-    twin.idata = national_fit.idata.copy()
+    twin.idata_ = national_fit.idata.copy()
     post = twin.idata.posterior
     post["intercept"] = post["intercept"] - 2.0  # baseline 2x the average week lower
     post["channel_effect"] = post["channel_effect"] * 20.0

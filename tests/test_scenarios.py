@@ -363,9 +363,7 @@ def test_mixed_transforms_agree_with_the_posterior_engine(nat_sim):
     with model.build_model(data), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         prior = pm.sample_prior_predictive(draws=4, random_seed=2).prior
-    model.data_ = data
-    stats = prior[[]].assign(diverging=(("chain", "draw"), np.zeros((1, 4), dtype=bool)))
-    model.idata = model._assemble_idata(prior, stats, 0)
+    model.from_posterior(nat_sim.data, prior, seed=0)
     engine = PosteriorEngine(prior, data, model.media, seasonality=model.seasonality,
                              trend=model.trend, likelihood=model.likelihood)
 

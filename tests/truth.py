@@ -45,7 +45,6 @@ def model_from_truth(
     """
     model = mk.MMM(**sim.model_kwargs(), adstock=sim.adstock, saturation=sim.saturation)
     data = model.prepare(sim.data)
-    model.data_ = data
     media = model.media
     if len(media.groups) != 1:  # pragma: no cover - the simulator uses one transform pair
         raise ValueError("model_from_truth expects one adstock and one saturation.")
@@ -101,11 +100,7 @@ def model_from_truth(
         "channel": media.order, "fourier": fourier_labels(order), "control": model.controls,
     }
     posterior = xr.Dataset(variables, coords=coords)
-    stats = xr.Dataset(
-        {"diverging": (("chain", "draw"), np.zeros((chains, draws), dtype=bool))},
-        coords={"chain": coords["chain"], "draw": coords["draw"]},
-    )
+    model.from_posterior(sim.data, posterior, seed=seed)
     model.fit_info_ = {"sampler": "truth", "draws": draws, "chains": chains, "seed": seed,
                        "jitter": jitter}
-    model.idata = model._assemble_idata(posterior, stats, seed)
     return model

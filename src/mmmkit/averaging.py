@@ -23,7 +23,7 @@ import xarray as xr
 
 from mmmkit.evaluation import compare
 from mmmkit.model import MMM
-from mmmkit.posterior import check_prob, summarize
+from mmmkit.stats import check_prob, summarize
 
 
 class ModelAverage:

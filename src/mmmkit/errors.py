@@ -1,4 +1,4 @@
-"""Errors mmmkit raises for bad input."""
+"""Errors and warnings mmmkit raises: bad input, unreadable files, fits to look at."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ class ModelFileError(DataError):
     the wrong type or value. The message reads ``not a readable mmmkit model file: <path>:
     <what is wrong and what to do>``.
     """
+
+
+class FitWarning(UserWarning):
+    """A fit or a prediction the analyst should look at before relying on it."""
 
 
 def warn_user(message: str, category: type[Warning]) -> None:

@@ -16,7 +16,6 @@ the mean.
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,17 +25,18 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from mmmkit.errors import FitWarning
 from mmmkit.graph import OBSERVED
-from mmmkit.io import model_from_config
-from mmmkit.model import MMM, FitWarning
-from mmmkit.posterior import PosteriorEngine, check_prob
+from mmmkit.inference import prior_parameters
+from mmmkit.model import MMM
+from mmmkit.posterior import PosteriorEngine
+from mmmkit.stats import coverage, crps, mape, r2
 from mmmkit.validation import frame_to_arrays, validate_frame
 
 __all__ = [
     "HoldoutResult",
     "PriorPredictiveResult",
     "backtest",
-    "clone",
     "compare",
     "coverage",
     "crps",
@@ -55,39 +55,15 @@ SCORE_COLUMNS = ("n", "mape", "r2", "crps", "coverage_50", "coverage_90")
 # ---------------------------------------------------------------------------------------------
 # A fresh copy of a specification
 # ---------------------------------------------------------------------------------------------
-def clone(model: MMM) -> MMM:
-    """An unfitted :class:`MMM` with exactly ``model``'s specification.
-
-    The copy is rebuilt from :meth:`MMM.config` (the JSON specification :meth:`MMM.save`
-    writes), so it shares no state with ``model``: new transform objects, no data, no draws.
-    Because the specification is identical, fitting the copy reuses the compiled sampler of
-    ``model`` (see ``MMM._compile_key``), which is what makes back-tests cheap.
-
-    Raises
-    ------
-    RuntimeError
-        If the copy's configuration differs from ``model``'s: an option this function does
-        not know how to copy.
-    """
-    config = model.config()
-    fresh = model_from_config(type(model), config)
-    if fresh.config() != config:
-        raise RuntimeError(
-            "clone() could not reproduce this model's specification from model.config(); an "
-            "MMM option is not copied. Build the fresh model yourself and pass a function "
-            "that returns it (e.g. lambda: mk.MMM(...)) instead of the model.")
-    return fresh
-
-
 def _fresh_model(model_or_factory: MMM | Callable[[], MMM]) -> MMM:
     """An unfitted model from an MMM (cloned) or a zero-argument factory (called)."""
     if isinstance(model_or_factory, MMM):
-        return clone(model_or_factory)
+        return model_or_factory.clone()
     if callable(model_or_factory):
         model = model_or_factory()
         if not isinstance(model, MMM):
             raise TypeError(f"The model factory must return an mmmkit.MMM, got {model!r}.")
-        return clone(model) if model.idata is not None else model
+        return model.clone() if model.idata is not None else model
     raise TypeError(
         f"Expected an mmmkit.MMM or a function returning one, got {type(model_or_factory)}.")
 
@@ -95,75 +71,6 @@ def _fresh_model(model_or_factory: MMM | Callable[[], MMM]) -> MMM:
 # ---------------------------------------------------------------------------------------------
 # Scores on arrays of draws
 # ---------------------------------------------------------------------------------------------
-def crps(draws: np.ndarray, actual: np.ndarray) -> np.ndarray:
-    """Continuous ranked probability score of a forecast given by draws, per point.
-
-    Energy form on the draws' empirical distribution:
-    ``CRPS = mean_i |x_i - y| - 1/2 mean_ij |x_i - x_j|``, computed in ``O(S log S)`` by
-    sorting. It is exact for the ensemble; for a point mass (all draws equal) it is the
-    absolute error. Lower is better; same units as the target.
-
-    Parameters
-    ----------
-    draws : array ``(S, ...)``, draws of the forecast on the first axis.
-    actual : array ``(...)``, the observed values.
-
-    Returns
-    -------
-    array ``(...)``, target units.
-    """
-    x = np.sort(np.asarray(draws, dtype=float), axis=0)
-    y = np.asarray(actual, dtype=float)
-    n = x.shape[0]
-    term1 = np.abs(x - y[None]).mean(axis=0)
-    # sum_{i,j} |x_i - x_j| = 2 * sum_i (2i - n + 1) x_(i) over the sorted draws (0-based i)
-    w = (2 * np.arange(n) - n + 1).reshape((n,) + (1,) * (x.ndim - 1))
-    spread = 2.0 * (w * x).sum(axis=0) / n**2
-    return term1 - 0.5 * spread
-
-
-def mape(point: np.ndarray, actual: np.ndarray) -> float:
-    """Mean absolute percentage error as a fraction (``0.05`` = 5%).
-
-    Weeks with an actual value of exactly zero have no percentage error and are left out
-    (``nan`` when all are zero).
-    """
-    point, actual = np.asarray(point, float).ravel(), np.asarray(actual, float).ravel()
-    keep = actual != 0
-    if not keep.any():
-        return float("nan")
-    return float(np.mean(np.abs(point[keep] - actual[keep]) / np.abs(actual[keep])))
-
-
-def r2(point: np.ndarray, actual: np.ndarray, groups: np.ndarray | None = None) -> float:
-    """Share of the variation of ``actual`` that the point forecast explains.
-
-    ``1 - sum (y - yhat)^2 / sum (y - ybar)^2``. With ``groups`` (e.g. the geo of each point),
-    ``ybar`` is each group's own mean: the differences in size between geos are not counted as
-    "explained", only the week-to-week movement within each geo. Can be negative (worse than
-    predicting the mean of the held-out weeks).
-    """
-    point, actual = np.asarray(point, float).ravel(), np.asarray(actual, float).ravel()
-    if groups is None:
-        centre = actual.mean()
-    else:
-        groups = np.asarray(groups).ravel()
-        centre = pd.Series(actual).groupby(groups).transform("mean").to_numpy()
-    total = np.sum((actual - centre) ** 2)
-    if total == 0:
-        return float("nan")
-    return float(1.0 - np.sum((actual - point) ** 2) / total)
-
-
-def coverage(draws: np.ndarray, actual: np.ndarray, prob: float = 0.9) -> float:
-    """Share of ``actual`` inside the equal-tailed ``prob`` interval of ``draws`` ``(S, ...)``."""
-    check_prob(prob)
-    draws = np.asarray(draws, dtype=float)
-    lo, hi = np.quantile(draws, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
-    actual = np.asarray(actual, dtype=float)
-    return float(np.mean((actual >= lo) & (actual <= hi)))
-
-
 def score(draws: np.ndarray, actual: np.ndarray, groups: np.ndarray | None = None) -> dict:
     """All holdout scores of one forecast.
 
@@ -258,7 +165,7 @@ def holdout(
 
     Parameters
     ----------
-    model : an :class:`MMM` (fitted or not: only its specification is used, via :func:`clone`)
+    model : an :class:`MMM` (fitted or not: only its specification is used, via :meth:`MMM.clone`)
         or a zero-argument function returning a fresh unfitted one.
     df : the weekly table (the same columns as for :meth:`MMM.fit`); never modified.
     test_weeks : number of final weeks to hold out (per geo).
@@ -332,7 +239,7 @@ def backtest(
     for k in range(folds):
         end = first_train + k * test_weeks
         # each fold fits a fresh copy (clone of an unfitted model is cheap)
-        result = _fit_and_score(clone(fresh), clean, dates[:end],
+        result = _fit_and_score(fresh.clone(), clean, dates[:end],
                                 dates[end:end + test_weeks], seed, fit_kwargs)
         rows.append({
             "fold": k + 1,
@@ -421,14 +328,14 @@ def log_likelihood(model: MMM) -> xr.DataArray:
     """
     from scipy import stats
 
-    data = model._fitted_data()
-    engine = model._engine()
+    data = model.fitted_data()
+    engine = model.posterior_engine()
     spend = model.media.reorder(data.spend)
     scale = data.target_scale[None, :, None]  # (1, G, 1)
     y = data.target[None] / scale
     out = np.empty((engine.n_samples, data.n_geos, data.n_weeks))
     for sl in engine.chunks(data.n_geos * data.n_weeks * len(model.channels)):
-        mu = model._expected_target(engine, spend, data.dates, data.control_values, sl) / scale
+        mu = engine.expected_target(spend, data.dates, data.control_values, sl) / scale
         sigma = engine.params["sigma"][sl][:, None, None]
         z = (y - mu) / sigma
         if model.likelihood == "studentt":
@@ -654,7 +561,7 @@ def prior_predictive(model: MMM, df: pd.DataFrame, draws: int = 500,
     density there (near-uniform, since that prior is wide).
     """
     data = model.prepare(df)
-    params = _prior_parameters(model, data, int(draws), seed)
+    params = prior_parameters(model.build_model(data), int(draws), seed)
     engine = PosteriorEngine(params, data, model.media, seasonality=model.seasonality,
                              trend=model.trend, likelihood=model.likelihood)
     rng = np.random.default_rng(None if seed is None else [int(seed), 2])
@@ -693,8 +600,8 @@ def prior_predictive(model: MMM, df: pd.DataFrame, draws: int = 500,
     share = xr.DataArray((media_total / observed.sum())[None], dims=("chain", "draw"),
                          coords={"chain": [0], "draw": np.arange(S)}, name="media_share")
     return PriorPredictiveResult(
-        draws=model._squeeze_geo(da.transpose("chain", "draw", "date", "geo")),
-        observed=model._squeeze_geo(obs.transpose("date", "geo")),
+        draws=model.squeeze_geo(da.transpose("chain", "draw", "date", "geo")),
+        observed=model.squeeze_geo(obs.transpose("date", "geo")),
         media_share=share,
         coverage_90=1.0 - below - above, below_90=below, above_90=above,
         negative_share=float(np.mean(expected_min < 0)), effective_draws=ess,
@@ -715,28 +622,6 @@ def _prior_roas_table(model: MMM, df: pd.DataFrame, params: xr.Dataset) -> pd.Da
     table.index.name = "channel"
     table.attrs["units"] = f"{model.target} per unit of spend"
     return table
-
-
-def _prior_parameters(model: MMM, data, draws: int, seed: int | None) -> xr.Dataset:
-    """Prior draws of every model variable ``(chain=1, draw)``, from PyMC's own graph.
-
-    The intercept potential is not applied (see :func:`prior_predictive`); the media
-    parameters' prior is the model's up to that potential's negligible tilt.
-    """
-    import pymc as pm
-
-    pm_model = model.build_model(data)
-    names = [v.name for v in pm_model.free_RVs + pm_model.deterministics]
-    log = logging.getLogger("pymc")
-    level = log.level
-    log.setLevel(logging.WARNING)  # PyMC logs "Sampling: [...]" at INFO on every call
-    try:
-        with pm_model, warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "the model has a Potential": see the caller
-            prior = pm.sample_prior_predictive(draws=draws, var_names=names, random_seed=seed)
-    finally:
-        log.setLevel(level)
-    return prior.prior
 
 
 def _systematic_resample(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -36,6 +36,8 @@ from mmmkit.media import MediaBlock
 from mmmkit.priors import Prior
 
 OBSERVED = "target_obs"
+#: the observation models :func:`build_pymc_model` knows
+LIKELIHOODS = ("normal", "studentt")
 
 DEFAULT_PRIORS: dict[str, Prior] = {
     # baseline level (mid-period, at zero media) as a share of the geo's mean target: media

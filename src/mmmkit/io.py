@@ -20,6 +20,7 @@ import os
 import secrets
 import warnings
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -77,8 +78,19 @@ def _flush_to_disk(path: Path) -> None:
         os.fsync(f.fileno())
 
 
-def load_model(cls, path):
-    """The fitted ``cls`` saved at ``path`` by :func:`save_model`.
+class SavedModel(NamedTuple):
+    """What a model file holds: an unfitted model with the file's specification, and the
+    fitted state :meth:`mmmkit.MMM.load` gives it."""
+
+    model: Any
+    data: Any
+    idata: Any
+    fit_info: dict
+
+
+def read_model(cls, path) -> SavedModel:
+    """The specification and fitted state saved at ``path`` by :func:`save_model`; ``cls``
+    (:class:`mmmkit.MMM` or a subclass) builds the unfitted model.
 
     Raises
     ------
@@ -110,10 +122,7 @@ def load_model(cls, path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         idata = az.InferenceData(**groups)
-    model._set_fitted(lift_tests=model.lift_tests, data=data, idata=idata,
-                      fit_info=meta["fit_info"])
-    _check_evaluates(path, model)
-    return model
+    return SavedModel(model, data, idata, meta["fit_info"])
 
 
 def _error(path, reason: str) -> ModelFileError:
@@ -190,7 +199,7 @@ def check_config(config) -> None:
     ValueError : naming the first wrong field.
     """
     from mmmkit.adstock import ADSTOCKS
-    from mmmkit.model import LIKELIHOODS
+    from mmmkit.graph import LIKELIHOODS
     from mmmkit.saturation import SATURATIONS
 
     if not isinstance(config, dict):
@@ -280,7 +289,7 @@ def model_from_config(cls, config):
     """An unfitted ``cls`` with the specification ``config`` (:meth:`MMM.config` output).
 
     Rebuilds transforms, priors, ROAS priors and lift tests from JSON; shared by
-    :func:`load_model` and :func:`mmmkit.evaluation.clone`.
+    :func:`read_model` and :meth:`mmmkit.MMM.clone`.
     """
     from mmmkit.adstock import adstock_from_config
     from mmmkit.priors import Prior
@@ -380,15 +389,14 @@ def _check_draws(path: Path, groups: dict[str, xr.Dataset], config: dict, data) 
            ("chain", "draw", "geo", "date"))
 
 
-def _check_evaluates(path: Path, model) -> None:
+def check_evaluates(path: Path, model) -> None:
     """The model computes its expected target and noise at one draw: every parameter the
     specification needs is in the posterior, with the shape it needs."""
     data = model.data_
     try:
-        engine = model._engine()
+        engine = model.posterior_engine()
         spend = model.media.reorder(data.spend)
-        mean = model._expected_target(engine, spend, data.dates, data.control_values,
-                                      slice(0, 1))
+        mean = engine.expected_target(spend, data.dates, data.control_values, slice(0, 1))
         engine.observation_noise(mean.shape, slice(0, 1), np.random.default_rng(0))
     except (KeyError, ValueError, IndexError, TypeError) as err:
         raise _error(path, "its posterior draws do not match its specification "

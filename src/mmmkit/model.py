@@ -16,23 +16,29 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from mmmkit._threads import one_blas_thread
 from mmmkit.adstock import ADSTOCK_KINDS, Adstock, GeometricAdstock
 from mmmkit.approximate import METHODS as APPROX_METHODS
-from mmmkit.approximate import approximate_posterior, approximation_warning, with_advi_start
+from mmmkit.approximate import approximation_warning
 from mmmkit.calibration import combine_roas_priors, lift_test_arrays, validate_lift_tests
 from mmmkit.design import NATIONAL, ModelData
 from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
-from mmmkit.errors import DataError
-from mmmkit.graph import OBSERVED, build_pymc_model, merge_model_priors
+from mmmkit.errors import DataError, FitWarning
+from mmmkit.graph import LIKELIHOODS, OBSERVED, build_pymc_model, merge_model_priors
+from mmmkit.inference import (
+    approximate,
+    assemble_idata,
+    compile_key,
+    sample,
+)
+from mmmkit.io import check_evaluates, model_from_config, read_model, save_model
 from mmmkit.media import MediaBlock
-from mmmkit.posterior import PosteriorEngine, check_prob, summarize, with_tail
+from mmmkit.posterior import PosteriorEngine, squeeze_national, subset_geos, with_tail
 from mmmkit.priors import Prior
 from mmmkit.saturation import SATURATION_KINDS, HillSaturation, Saturation
+from mmmkit.stats import check_prob, summarize
 from mmmkit.validation import check_date_options, check_fit_args, frame_to_arrays, validate_frame
 
 SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
-LIKELIHOODS = ("normal", "studentt")
 MIN_WEEKS = 20
 # Weekly data sample the year about 52.18 times; a yearly Fourier term of order k has a period
 # of 52.18 / k weeks, and above order 26 that is shorter than two weeks (the Nyquist limit):
@@ -216,7 +222,7 @@ class MMM:
                 raise ValueError(f"roas_priors names {unknown}, which are not channels "
                                  f"{self.channels}.")
         self.lift_tests: pd.DataFrame | None = None
-        self.idata = None
+        self.idata_ = None
         self.data_: ModelData | None = None
         self.fit_info_: dict[str, Any] = {}
 
@@ -272,7 +278,7 @@ class MMM:
     def __repr__(self) -> str:
         geo = f", geo={self.geo!r}" if self.geo else ""
         return (f"MMM(target={self.target!r}, channels={self.channels}{geo}, "
-                f"controls={self.controls}, fitted={self.idata is not None})")
+                f"controls={self.controls}, fitted={self.idata_ is not None})")
 
     # -- fitting -------------------------------------------------------------------------------
     def _frame_hints(self) -> dict[str, str]:
@@ -322,7 +328,7 @@ class MMM:
 
     def build_model(self, data: ModelData | None = None):
         """The PyMC model for ``data`` (default: the fitted data)."""
-        return self._build_model(data or self._fitted_data(), self.lift_tests)
+        return self._build_model(data or self.fitted_data(), self.lift_tests)
 
     def _build_model(self, data: ModelData, lift_tests: pd.DataFrame | None):
         """The PyMC model for ``data`` calibrated with ``lift_tests`` (not necessarily the
@@ -403,9 +409,9 @@ class MMM:
             tests = validate_lift_tests(lift_tests, self.channels, self.geo)
         data = self.prepare(df)
         model = self._build_model(data, tests)
-        key = self._compile_key(data, tests)
+        key = self.compile_key(data, tests)
         if method == "nuts":
-            posterior, sample_stats, seconds = _sample(
+            posterior, sample_stats, seconds = sample(
                 model, key=key, sampler=sampler, draws=draws, tune=tune, chains=chains,
                 seed=seed, target_accept=target_accept, progress=progress, cores=cores,
                 low_rank=low_rank, init=init,
@@ -413,9 +419,10 @@ class MMM:
             info = {"init": init, "sampler": sampler, "draws": draws, "tune": tune,
                     "chains": chains, "target_accept": target_accept, **seconds}
         else:
-            posterior, sample_stats, info = _approximate(model, key=key, method=method,
+            posterior, sample_stats, info = approximate(model, key=key, method=method,
                                                          draws=draws * chains, seed=seed)
-        idata = self._assemble_idata(posterior, sample_stats, seed, data=data)
+        idata = assemble_idata(self.posterior_engine(posterior, data), posterior, sample_stats,
+                               seed, target=self.target)
         if method == "nuts":
             messages = convergence_warnings(summarize_diagnostics(idata),
                                             target_accept=target_accept)
@@ -437,87 +444,58 @@ class MMM:
         """
         self.lift_tests = lift_tests
         self.data_ = data
-        self.idata = idata
+        self.idata_ = idata
         self.fit_info_ = fit_info
 
-    def _compile_key(self, data: ModelData, lift_tests: pd.DataFrame | None = None) -> str:
-        """What fixes the compiled sampler: the specification and the parameter shapes.
-
-        The number of weeks is not part of it: spend, target and features are shared data, so
-        a refit on other weeks (a back-test fold, an updated data set) reuses the compiled model.
-        """
-        import json
-
+    def compile_key(self, data: ModelData, lift_tests: pd.DataFrame | None = None) -> str:
+        """The compile-cache key of this specification on ``data``'s geos, calibrated with
+        ``lift_tests`` (:func:`mmmkit.inference.compile_key`): equal keys share one compile."""
         config = self.config()
         if lift_tests is not None:  # the tests fit() is about to calibrate with
             config["lift_tests"] = _lift_tests_to_records(lift_tests)
-        return json.dumps({"config": config, "geos": data.geos}, sort_keys=True)
-
-    def _assemble_idata(self, posterior: xr.Dataset, sample_stats: xr.Dataset, seed,
-                        data: ModelData | None = None):
-        import arviz as az
-
-        data = self.data_ if data is None else data
-        engine = self._engine(posterior, data)
-        rng = np.random.default_rng(None if seed is None else [int(seed), 1])
-        predictive = np.empty((engine.n_samples, data.n_geos, data.n_weeks))
-        spend = self.media.reorder(data.spend)
-        for sl in engine.chunks(data.n_geos * data.n_weeks * len(self.channels)):
-            mean = self._expected_target(engine, spend, data.dates, data.control_values, sl)
-            predictive[sl] = mean + engine.observation_noise(mean.shape, sl, rng)
-        geo_date = {"geo": data.geos, "date": data.dates}
-        pp = xr.Dataset(
-            {self.target: (("chain", "draw", "geo", "date"), engine.reshape(predictive))},
-            coords={"chain": engine.chain_coord, "draw": engine.draw_coord, **geo_date})
-        observed = xr.Dataset({self.target: (("geo", "date"), data.target)}, coords=geo_date)
-        constant = xr.Dataset(
-            {
-                "spend": (("geo", "date", "channel"), data.spend),
-                "control_values": (("geo", "date", "control"), data.control_values),
-                "spend_scale": (("geo", "channel"), data.spend_scale),
-                "target_scale": (("geo",), data.target_scale),
-            },
-            coords={**geo_date, "channel": self.channels, "control": self.controls},
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return az.InferenceData(
-                posterior=posterior, sample_stats=sample_stats, posterior_predictive=pp,
-                observed_data=observed, constant_data=constant,
-            )
+        return compile_key(config, data.geos)
 
     # -- reading -------------------------------------------------------------------------------
-    def _fitted_data(self) -> ModelData:
-        if self.data_ is None or self.idata is None:
+    @property
+    def idata(self):
+        """The fitted ``arviz.InferenceData`` (``None`` before :meth:`fit`): posterior,
+        posterior predictive, observed and constant data. The same object as ``idata_``."""
+        return self.idata_
+
+    def fitted_data(self) -> ModelData:
+        """The :class:`~mmmkit.design.ModelData` the model was fitted on.
+
+        Raises
+        ------
+        NotFittedError : the model has no posterior yet.
+        """
+        if self.data_ is None or self.idata_ is None:
             raise NotFittedError("This MMM is not fitted yet: call model.fit(df) first.")
         return self.data_
 
-    def _engine(self, posterior: xr.Dataset | None = None,
-                data: ModelData | None = None) -> PosteriorEngine:
+    def posterior_engine(self, posterior: xr.Dataset | None = None,
+                         data: ModelData | None = None) -> PosteriorEngine:
+        """The numpy evaluator of this model on posterior draws (:mod:`mmmkit.posterior`).
+
+        Every answer (contributions, ROAS, predictions, scenarios, the optimiser) is computed
+        by it. Default: the fitted draws on the fitted data.
+        """
         if data is None:
-            data = self._fitted_data() if posterior is None else self.data_
-        posterior = self.idata.posterior if posterior is None else posterior
+            data = self.fitted_data() if posterior is None else self.data_
+        posterior = self.idata_.posterior if posterior is None else posterior
         return PosteriorEngine(
             posterior, data, self.media, seasonality=self.seasonality, trend=self.trend,
             likelihood=self.likelihood,
         )
 
-    def _expected_target(self, engine, spend, dates, controls, sl, history: int = 0):
-        """Expected target ``(s, G, T)`` for the weeks after the first ``history`` weeks."""
-        media = engine.media_contribution(spend, sl).sum(axis=-1)[:, :, history:]
-        base = engine.baseline_parts(dates, controls, sl)
-        return media + sum(base.values())
-
-    def _squeeze_geo(self, da: xr.DataArray) -> xr.DataArray:
-        """National models drop the placeholder geo dimension from what users see."""
-        if self.geo is None and "geo" in da.dims:
-            return da.squeeze("geo", drop=True)
-        return da
+    def squeeze_geo(self, da: xr.DataArray) -> xr.DataArray:
+        """``da`` as users see it: a national model drops the placeholder ``geo`` dimension."""
+        return squeeze_national(da, national=self.geo is None)
 
     def diagnostics(self) -> pd.Series:
         """Sampler health: ``divergences``, ``max_r_hat``, ``min_ess_bulk``, ``min_ess_tail``."""
-        self._fitted_data()
-        return summarize_diagnostics(self.idata)
+        self.fitted_data()
+        return summarize_diagnostics(self.idata_)
 
     def contributions(self) -> xr.DataArray:
         """Each channel's additive term in the expected target, in target units.
@@ -526,8 +504,8 @@ class MMM:
         -------
         DataArray ``(chain, draw, date[, geo], channel)`` over the fitted weeks.
         """
-        data = self._fitted_data()
-        engine = self._engine()
+        data = self.fitted_data()
+        engine = self.posterior_engine()
         spend = self.media.reorder(data.spend)
         G, T, C = spend.shape
         out = np.empty((engine.n_samples, G, T, C))
@@ -540,7 +518,7 @@ class MMM:
             name="contribution", attrs={"units": f"{self.target} per week"},
         )
         da = da.transpose("chain", "draw", "date", "geo", "channel").sel(channel=self.channels)
-        return self._squeeze_geo(da)
+        return self.squeeze_geo(da)
 
     def baseline(self) -> xr.DataArray:
         """The non-media part of the expected target, by component, in target units.
@@ -551,8 +529,8 @@ class MMM:
         ``trend``, ``seasonality`` (when in the model) and one per control (relative to the
         control's mean level). Baseline plus channel contributions is the expected target.
         """
-        data = self._fitted_data()
-        engine = self._engine()
+        data = self.fitted_data()
+        engine = self.posterior_engine()
         parts: dict[str, list[np.ndarray]] = {}
         for sl in engine.chunks(data.n_geos * data.n_weeks * (4 + len(self.controls))):
             for name, arr in engine.baseline_parts(data.dates, data.control_values, sl).items():
@@ -565,10 +543,14 @@ class MMM:
                     "date": data.dates, "component": names},
             name="baseline", attrs={"units": f"{self.target} per week"},
         )
-        return self._squeeze_geo(da.transpose("chain", "draw", "date", "geo", "component"))
+        return self.squeeze_geo(da.transpose("chain", "draw", "date", "geo", "component"))
 
-    def roas_draws(self, marginal: bool = False, by_geo: bool = False) -> xr.DataArray:
+    def roas_draws(self, marginal: bool = False, by_geo: bool = False, *,
+                   posterior: xr.Dataset | None = None) -> xr.DataArray:
         """Posterior draws of (marginal) ROAS, ``(chain, draw[, geo], channel)``.
+
+        ``posterior``: other parameter draws of this model to evaluate on the fitted data
+        (e.g. prior draws, :func:`mmmkit.inference.prior_parameters`); default the fit's.
 
         ROAS is counterfactual: expected target with the channel's actual spend minus with
         that spend removed over the fitted weeks — carryover into the ``max_lag - 1`` weeks
@@ -576,8 +558,8 @@ class MMM:
         unit). Marginal ROAS is the extra target per extra unit of spend when every week's
         spend of the channel is scaled up by 1%.
         """
-        data = self._fitted_data()
-        engine = self._engine()
+        data = self.fitted_data()
+        engine = self.posterior_engine(posterior, data)
         spend = with_tail(self.media.reorder(data.spend), self.media.max_lag - 1)
         totals = engine.channel_totals(spend)  # (S, G, C) incremental vs zero spend
         spent = self.media.reorder(data.spend).sum(axis=1)  # (G, C)
@@ -600,7 +582,7 @@ class MMM:
             name="marginal_roas" if marginal else "roas",
             attrs={"units": f"{self.target} per unit of spend"},
         )
-        return self._squeeze_geo(da.sel(channel=self.channels))
+        return self.squeeze_geo(da.sel(channel=self.channels))
 
     def roas(self, prob: float = 0.9, marginal: bool = False, by_geo: bool = False) -> pd.DataFrame:
         """ROAS per channel with a ``prob`` credible interval.
@@ -639,7 +621,7 @@ class MMM:
         DataArray ``(chain, draw, date[, geo])`` in target units; with
         ``include_noise=False``, draws of the expected target instead of new observations.
         """
-        data = self._fitted_data()
+        data = self.fitted_data()
         clean = validate_frame(
             df, date=self.date, target=None, channels=self.channels, geo=self.geo,
             controls=self.controls, min_weeks=1, require_spend=False, dayfirst=self.dayfirst,
@@ -674,13 +656,13 @@ class MMM:
                 f"{len(gap)} week(s) between the fitted period and the first predicted week "
                 f"(from {gap[0].date()}) have no spend given; they count as zero spend. Include "
                 "them in df for their carryover.", FitWarning, stacklevel=2)
-        engine = self._engine()
-        sub = _subset_engine(engine, geo_idx)
+        engine = self.posterior_engine()
+        sub = subset_geos(engine, geo_idx)
         rng = np.random.default_rng(seed)
         spend_int = self.media.reorder(spend)
         out = np.empty((engine.n_samples, len(geos), len(new_dates)))
         for sl in engine.chunks(spend.size):
-            mean = self._expected_target(sub, spend_int, new_dates, arrays["controls"], sl,
+            mean = sub.expected_target(spend_int, new_dates, arrays["controls"], sl,
                                          history=history)
             out[sl] = mean + (sub.observation_noise(mean.shape, sl, rng) if include_noise else 0)
         da = xr.DataArray(
@@ -689,7 +671,7 @@ class MMM:
                     "date": new_dates},
             name=self.target, attrs={"units": self.target},
         )
-        return self._squeeze_geo(da.transpose("chain", "draw", "date", "geo"))
+        return self.squeeze_geo(da.transpose("chain", "draw", "date", "geo"))
 
     def from_posterior(self, df: pd.DataFrame, posterior: xr.Dataset, seed: int | None = 0
                        ) -> MMM:
@@ -714,7 +696,8 @@ class MMM:
         stats = xr.Dataset(
             {"diverging": (("chain", "draw"), np.zeros((chains, draws), dtype=bool))},
             coords={"chain": posterior["chain"].values, "draw": posterior["draw"].values})
-        idata = self._assemble_idata(posterior, stats, seed, data=data)
+        idata = assemble_idata(self.posterior_engine(posterior, data), posterior, stats, seed,
+                               target=self.target)
         self._set_fitted(lift_tests=self.lift_tests, data=data, idata=idata,
                          fit_info={"method": "given", "seed": seed, "draws": draws,
                                    "chains": chains})
@@ -734,30 +717,24 @@ class MMM:
         return names
 
     def clone(self) -> MMM:
-        """An unfitted model with the same specification (it reuses the compiled sampler)."""
-        from mmmkit.evaluation import clone
+        """An unfitted model with exactly this specification (it reuses the compiled sampler).
 
-        return clone(self)
+        Rebuilt from :meth:`config` (the JSON specification :meth:`save` writes), so it shares
+        no state with this model: new transform objects, no data, no draws.
 
-    def review(self):
-        """Plain-words checks of the fit, each with what to do: :func:`mmmkit.review.review`."""
-        from mmmkit.review import review
-
-        return review(self)
-
-    def report(self, path, title: str | None = None, plan=None, scenario=None,
-               prob: float = 0.9, currency: str | None = None, review: bool = True):
-        """Write a self-contained HTML report of the fit (:func:`mmmkit.report.write_report`).
-
-        Returns
-        -------
-        pathlib.Path of the written file: headline ROAS/contribution table, model health with
-        verdicts, charts, the budget plan/scenario when given, glossary; no external resources.
+        Raises
+        ------
+        RuntimeError : the copy's configuration differs from this model's (an option that
+            :meth:`config` does not describe, e.g. in a subclass).
         """
-        from mmmkit.report import write_report
-
-        return write_report(self, path, title=title, plan=plan, scenario=scenario, prob=prob,
-                            currency=currency, review=review)
+        config = self.config()
+        fresh = model_from_config(type(self), config)
+        if fresh.config() != config:
+            raise RuntimeError(
+                "clone() could not reproduce this model's specification from model.config(); an "
+                "MMM option is not copied. Build the fresh model yourself and pass a function "
+                "that returns it (e.g. lambda: mk.MMM(...)) instead of the model.")
+        return fresh
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path) -> None:
@@ -766,9 +743,7 @@ class MMM:
         The file holds only arrays and JSON text (no pickle): loading never runs code from it.
         The write is atomic: if it fails, the file already at ``path`` is left as it was.
         """
-        from mmmkit.io import save_model
-
-        self._fitted_data()
+        self.fitted_data()
         save_model(self, path)
 
     @classmethod
@@ -782,9 +757,12 @@ class MMM:
         FileNotFoundError : nothing at ``path``.
         mmmkit.ModelFileError : ``path`` is not a complete, consistent mmmkit model file.
         """
-        from mmmkit.io import load_model
-
-        return load_model(cls, path)
+        saved = read_model(cls, path)
+        model = saved.model
+        model._set_fitted(lift_tests=model.lift_tests, data=saved.data, idata=saved.idata,
+                          fit_info=saved.fit_info)
+        check_evaluates(path, model)
+        return model
 
 
 def _lift_tests_to_records(tests: pd.DataFrame | None) -> list[dict] | None:
@@ -799,134 +777,6 @@ def _lift_tests_to_records(tests: pd.DataFrame | None) -> list[dict] | None:
     return out.to_dict(orient="records")
 
 
-class FitWarning(UserWarning):
-    """A fit or a prediction the analyst should look at before relying on it."""
-
-
-def _subset_engine(engine: PosteriorEngine, geo_idx: list[int]) -> PosteriorEngine:
-    """A view of ``engine`` restricted to some geos (for predicting a subset of them)."""
-    if geo_idx == list(range(engine.data.n_geos)):
-        return engine
-    import copy
-
-    sub = copy.copy(engine)
-    data = copy.copy(engine.data)
-    data.geos = [engine.data.geos[i] for i in geo_idx]
-    data.target_scale = engine.data.target_scale[geo_idx]
-    data.spend_scale = engine.data.spend_scale[geo_idx]
-    sub.data = data
-    sub.spend_scale = engine.spend_scale[geo_idx]
-    geo_params = {"channel_effect", "intercept", "trend", "channel_effect_z"}
-    sub.params = {k: (v[:, geo_idx] if k in geo_params else v) for k, v in engine.params.items()}
-    return sub
-
-
-# Compiled nutpie models by specification (see MMM._compile_key); compiling takes tens of
-# seconds, sampling a national model a few. Bounded, most recent last.
-_COMPILED: dict[str, Any] = {}
-_COMPILED_MAX = 8
-
-
-def _compiled_nutpie(model, key: str):
-    import nutpie
-
-    cached = _COMPILED.pop(key, None)
-    if cached is None:
-        cached = nutpie.compile_pymc_model(model)
-    else:
-        cached = cached.with_data(**{v.name: v.get_value() for v in model.data_vars})
-    _COMPILED[key] = cached
-    while len(_COMPILED) > _COMPILED_MAX:
-        _COMPILED.pop(next(iter(_COMPILED)))
-    return cached
-
-
-def _approximate(model, *, key, method, draws, seed):
-    """Draft posterior (:mod:`mmmkit.approximate`) on the cached nutpie compile; returns the
-    posterior and sample_stats datasets and ``info`` (timings, ELBO, one chain of draws)."""
-    import time
-
-    t0 = time.perf_counter()
-    compiled = _compiled_nutpie(model, key)
-    compile_seconds = time.perf_counter() - t0
-    posterior, sample_stats, info = approximate_posterior(
-        compiled, model, method=method, draws=draws, seed=seed)
-    return posterior, sample_stats, {"draws": draws, "chains": 1,
-                                     "compile_seconds": compile_seconds, **info}
-
-
-def _sample(model, *, key, sampler, draws, tune, chains, seed, target_accept, progress, cores,
-            low_rank=False, init="jitter"):
-    """Run NUTS; returns the posterior and sample_stats datasets and timings (seconds)."""
-    import time
-
-    import pymc as pm
-
-    cores = cores or min(chains, _available_cores())
-    t0 = time.perf_counter()
-    if sampler == "nutpie":
-        import nutpie
-
-        compiled = _compiled_nutpie(model, key)
-        t1 = time.perf_counter()
-        # chains are threads: BLAS's own threads would fight them for the cores
-        with one_blas_thread():
-            if init == "advi":
-                compiled, _ = with_advi_start(compiled, seed=seed)
-            idata = nutpie.sample(
-                compiled, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed,
-                target_accept=target_accept, progress_bar=progress, save_warmup=False,
-                low_rank_modified_mass_matrix=low_rank,
-            )
-    else:
-        t1 = t0
-        with model, warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            idata = pm.sample(
-                draws=draws, tune=tune, chains=chains, cores=cores, random_seed=seed,
-                target_accept=target_accept, progressbar=progress, nuts_sampler=sampler,
-                compute_convergence_checks=False,
-            )
-    t2 = time.perf_counter()
-    _check_complete(idata, model, draws=draws, chains=chains)
-    posterior = idata.posterior
-    keep = [v for v in posterior.data_vars if not v.endswith("__")]
-    stats = idata.sample_stats
-    return posterior[keep], stats, {"compile_seconds": t1 - t0, "sampling_seconds": t2 - t1}
-
-
-def _check_complete(idata, model, *, draws: int, chains: int) -> None:
-    """Raise ``KeyboardInterrupt`` for the partial trace an interrupted sampler returns.
-
-    ``nutpie.sample`` and PyMC's own samplers catch Ctrl-C and return the draws made so far
-    instead of raising: nutpie ends the draw axis at the longest chain (no draws at all when
-    warm-up was cut) and pads the shorter chains with NaN. Taking that trace would mark the
-    model fitted on uneven chains (NaN or ``IndexError`` from every reading method). Sampled
-    variables are never NaN at a real draw, so a NaN in one is padding.
-    """
-    posterior = idata.posterior if "posterior" in idata.groups() else None
-    made = (0, 0) if posterior is None else (posterior.sizes.get("chain", 0),
-                                             posterior.sizes.get("draw", 0))
-    unchanged = "the model is unchanged; fit again to sample."
-    if made != (chains, draws):
-        raise KeyboardInterrupt(f"Sampling was interrupted after {made[0]} chain(s) x "
-                                f"{made[1]} draws of {chains} x {draws}: {unchanged}")
-    names = [rv.name for rv in model.free_RVs if rv.name in posterior.data_vars]
-    short = sorted({int(c) for n in names
-                    for c in np.flatnonzero(np.isnan(posterior[n].values).reshape(chains, -1)
-                                            .any(axis=1))})
-    if short:
-        raise KeyboardInterrupt(f"Sampling was interrupted: chain(s) {short} stopped before "
-                                f"{draws} draws: {unchanged}")
-
-
-def _available_cores() -> int:
-    import os
-
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 __all__ = ["MMM", "NATIONAL", "OBSERVED", "FitWarning", "NotFittedError"]

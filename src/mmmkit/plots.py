@@ -32,7 +32,8 @@ import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from mmmkit.posterior import check_prob, with_tail
+from mmmkit.posterior import with_tail
+from mmmkit.stats import check_prob
 
 __all__ = [
     "adstock",
@@ -74,7 +75,7 @@ class _Figure(Figure):
 
 def _fitted(model):
     """The fitted data; raises :class:`mmmkit.NotFittedError` for an unfitted model."""
-    return model._fitted_data()
+    return model.fitted_data()
 
 
 def _currency(model, currency: str | None) -> str:
@@ -524,7 +525,7 @@ def response_curve_draws(
     from_scenarios = _scenario_curves(model, channels, mult, geos)
     if from_scenarios is not None:
         return from_scenarios
-    engine = model._engine()
+    engine = model.posterior_engine()
     geo_idx = [data.geos.index(g) for g in geos]
     spend = model.media.reorder(data.spend)  # (G, T, C) internal order
     tail = model.media.max_lag - 1

@@ -7,7 +7,7 @@ computation, chunked over draws so that memory stays bounded on large panels.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 import numpy as np
 import xarray as xr
@@ -106,6 +106,18 @@ class PosteriorEngine:
                 out[name] = coef[:, k, None, None] * scaled[None, :, :, k] * scale
         return out
 
+    def expected_target(self, spend: np.ndarray, dates, controls: np.ndarray | None,
+                        sl: slice, history: int = 0) -> np.ndarray:
+        """Expected target ``(s, G, T' - history)`` in target units: media plus baseline.
+
+        ``spend`` is raw ``(G, T', C)`` in internal channel order; its first ``history`` weeks
+        only carry spend into the weeks after them, and ``dates``/``controls`` cover the
+        weeks after them.
+        """
+        media = self.media_contribution(spend, sl).sum(axis=-1)[:, :, history:]
+        base = self.baseline_parts(dates, controls, sl)
+        return media + sum(base.values())
+
     def observation_noise(self, shape: tuple[int, ...], sl: slice, rng) -> np.ndarray:
         """Draws of the observation noise ``(s, G, T')`` in target units."""
         sigma = self.params["sigma"][sl][:, None, None] * self.data.target_scale[None, :, None]
@@ -142,21 +154,27 @@ def with_tail(spend: np.ndarray, n_weeks: int) -> np.ndarray:
     return np.concatenate([spend, pad], axis=1)
 
 
-def summarize(draws: np.ndarray, prob: float) -> dict[str, np.ndarray]:
-    """Mean, median and equal-tailed ``prob`` interval over the first axis."""
-    lo, hi = (1 - prob) / 2, 1 - (1 - prob) / 2
-    return {
-        "mean": draws.mean(axis=0),
-        "median": np.median(draws, axis=0),
-        "lower": np.quantile(draws, lo, axis=0),
-        "upper": np.quantile(draws, hi, axis=0),
-    }
+def subset_geos(engine: PosteriorEngine, geo_idx: list[int]) -> PosteriorEngine:
+    """A view of ``engine`` restricted to some geos (for predicting a subset of them)."""
+    if geo_idx == list(range(engine.data.n_geos)):
+        return engine
+    import copy
+
+    sub = copy.copy(engine)
+    data = copy.copy(engine.data)
+    data.geos = [engine.data.geos[i] for i in geo_idx]
+    data.target_scale = engine.data.target_scale[geo_idx]
+    data.spend_scale = engine.data.spend_scale[geo_idx]
+    sub.data = data
+    sub.spend_scale = engine.spend_scale[geo_idx]
+    geo_params = {"channel_effect", "intercept", "trend", "channel_effect_z"}
+    sub.params = {k: (v[:, geo_idx] if k in geo_params else v) for k, v in engine.params.items()}
+    return sub
 
 
-def check_prob(prob: float) -> None:
-    if not 0 < prob < 1:
-        raise ValueError(f"prob must be between 0 and 1 (e.g. 0.9 for a 90% interval), got {prob}.")
-
-
-def as_mapping(obj) -> Mapping:
-    return obj if isinstance(obj, Mapping) else {}
+def squeeze_national(da: xr.DataArray, national: bool) -> xr.DataArray:
+    """``da`` as users see it: a national model (``national=True``) drops the placeholder
+    ``geo`` dimension of its single series."""
+    if national and "geo" in da.dims:
+        return da.squeeze("geo", drop=True)
+    return da

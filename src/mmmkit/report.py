@@ -28,7 +28,7 @@ import pandas as pd
 
 from mmmkit import plots
 from mmmkit.diagnostics import ESS_LIMIT, R_HAT_LIMIT
-from mmmkit.posterior import check_prob
+from mmmkit.stats import check_prob
 
 __all__ = ["headline_table", "health_checks", "write_report"]
 

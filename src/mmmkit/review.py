@@ -18,8 +18,6 @@ Every flag names the channel(s), gives the number that triggered it, and says wh
 
 from __future__ import annotations
 
-import copy
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from mmmkit.diagnostics import ESS_LIMIT, convergence_warnings, summarize_diagnostics
+from mmmkit.inference import prior_parameters
 from mmmkit.media_prior import prior_log_effect_draws
 
 __all__ = [
@@ -219,7 +218,7 @@ def review(model, seed: int = 0) -> Review:
     * draft fit: any ``method`` other than NUTS: warning.
     * history: yearly seasonality on fewer than ``104`` weeks: warning (problem below 52).
     """
-    data = model._fitted_data()
+    data = model.fitted_data()
     flags: list[dict[str, Any]] = []
     national = pd.DataFrame(data.spend.sum(axis=0), columns=model.channels,
                             index=data.dates)  # (T, C) summed over geos
@@ -296,16 +295,8 @@ def _width90(draws) -> pd.Series:
 
 def _prior_roas(model, seed):
     """ROAS draws under the priors: the model's ROAS definition on prior parameter draws."""
-    import arviz as az
-
-    from mmmkit.evaluation import _prior_parameters
-
-    prior = _prior_parameters(model, model.data_, PRIOR_DRAWS, seed)
-    twin = copy.copy(model)  # shallow: shares data and spec, own idata
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        twin.idata = az.InferenceData(posterior=prior)
-    return twin.roas_draws()
+    prior = prior_parameters(model.build_model(), PRIOR_DRAWS, seed)
+    return model.roas_draws(posterior=prior)
 
 
 def _check_collinearity(national: pd.DataFrame, flags, checks) -> None:

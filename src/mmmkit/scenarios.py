@@ -61,13 +61,13 @@ from mmmkit._threads import with_one_blas_thread
 from mmmkit.adstock import lag_stack
 from mmmkit.errors import DataError, warn_user
 from mmmkit.model import MMM, FitWarning
-from mmmkit.posterior import check_prob
 from mmmkit.saturation import (
     HillSaturation,
     LogisticSaturation,
     MichaelisMentenSaturation,
     Saturation,
 )
+from mmmkit.stats import check_prob
 from mmmkit.validation import frame_to_arrays, validate_frame
 
 __all__ = [
@@ -543,7 +543,7 @@ def incremental_lift(
         When weeks between the fitted period and the plan (within the carry-in window) are
         covered by neither; they count as zero spend.
     """
-    data = model._fitted_data()
+    data = model.fitted_data()
     dates, geos, alt = _read_plan(model, spend, "spend")
     keep = np.ones(len(dates), dtype=bool)
     if start is not None:
@@ -602,7 +602,7 @@ def shift(
     -------
     LiftResult against the actual spend, carryover after the window included.
     """
-    data = model._fitted_data()
+    data = model.fitted_data()
     factors = _channel_map(model, changes, "changes")
     for ch, change in factors.items():
         if not np.isfinite(change) or change < -1:
@@ -660,7 +660,7 @@ def move(
     -------
     LiftResult against the actual spend (total incremental spend 0).
     """
-    data = model._fitted_data()
+    data = model.fitted_data()
     if isinstance(to_channels, str):
         to_channels = [to_channels]
     to_channels = list(to_channels)
@@ -739,7 +739,7 @@ def plan_from_history(
     ValueError
         If a source week is outside the fitted period.
     """
-    data = model._fitted_data()
+    data = model.fitted_data()
     if int(weeks) != weeks or weeks < 1:
         raise ValueError(f"weeks must be a whole number >= 1, got {weeks!r}.")
     start = pd.Timestamp(start).normalize()
@@ -796,7 +796,7 @@ def response_curves(
         multiplier 1 over the fitted period, ``lift / spend`` is the channel's ROAS
         (:meth:`MMM.roas_draws`).
     """
-    model._fitted_data()
+    model.fitted_data()
     channels = list(model.channels) if channels is None else [channels] if isinstance(
         channels, str) else list(channels)
     for ch in channels:
@@ -870,7 +870,7 @@ def _observed_multiplier(model: MMM, channels: list[str], weeks: np.ndarray,
     """Per channel, the largest multiplier of the period's pattern whose every week stays
     within the highest weekly spend the fitted data show in that geo ``(C,)``: beyond it a
     response curve is the fitted shape extrapolated, not data."""
-    data = model._fitted_data()
+    data = model.fitted_data()
     cols = [list(model.channels).index(ch) for ch in channels]
     seen = data.spend[np.ix_(geo_idx, np.arange(data.n_weeks), cols)].max(axis=1)  # (G, C)
     peak = data.spend[np.ix_(geo_idx, weeks, cols)].max(axis=1)
@@ -989,7 +989,7 @@ def optimize_budget(
     starting splits on a subsample of at most 128 draws; the best is then polished on all
     draws, and optimality is checked from the KKT conditions on all draws.
     """
-    data = model._fitted_data()
+    data = model.fitted_data()
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}.")
     risk = _DEFAULT_RISK[objective] if risk is None else float(risk)
@@ -1156,7 +1156,7 @@ def _lift_arrays(model: MMM, alt: np.ndarray, ref: np.ndarray, dates: pd.Datetim
     alt_t, ref_t = base.copy(), base.copy()
     alt_t[:, H:H + T_p] = alt
     ref_t[:, H:H + T_p] = ref
-    engine = model._engine()
+    engine = model.posterior_engine()
     S = engine.n_samples
     C = len(model.channels)
     geo_draws = np.zeros((S, len(geo_idx), C))
@@ -1311,7 +1311,7 @@ def _plan_frame(model: MMM, spend: np.ndarray, dates: pd.DatetimeIndex,
 
 def _window(model: MMM, start, end, geos) -> tuple[np.ndarray, list[int]]:
     """Fitted week indices in ``[start, end]`` and geo indices of ``geos``."""
-    data = model._fitted_data()
+    data = model.fitted_data()
     lo = data.dates[0] if start is None else pd.Timestamp(start)
     hi = data.dates[-1] if end is None else pd.Timestamp(end)
     if lo > hi:
@@ -1537,7 +1537,7 @@ class _Blocks:
         not depend on the period's spend).
         """
         data = model.data_
-        engine = model._engine()
+        engine = model.posterior_engine()
         H = model.media.max_lag - 1
         t0, t1 = int(weeks[0]), int(weeks[-1])
         w0 = max(t0 - H, 0)
