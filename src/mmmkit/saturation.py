@@ -48,6 +48,20 @@ class Saturation:
 
     __call__ = apply
 
+    def slope(self, x: np.ndarray, **params: np.ndarray) -> np.ndarray:
+        """The curve's derivative in ``x`` (numpy), elementwise.
+
+        The built-in curves override this with their closed form. This default is a central
+        difference of :meth:`apply` (one-sided at 0), so a user's own curve gets a derivative
+        without writing one, and every answer that needs it (marginal ROAS, the optimiser)
+        uses that curve's own function.
+        """
+        x = np.asarray(x, dtype=float)
+        h = 1e-6 * np.maximum(np.abs(x), 1e-3)
+        lo = np.maximum(x - h, 0.0)
+        return (np.asarray(self.apply(x + h, **params))
+                - np.asarray(self.apply(lo, **params))) / (x + h - lo)
+
     def config(self) -> dict[str, Any]:
         return {
             "class": type(self).__name__,
@@ -81,6 +95,33 @@ class HillSaturation(Saturation):
             "slope": Prior("LogNormal", mu=0.0, sigma=0.3),
         }
 
+    def apply(self, x: Any, **params: Any):
+        """The curve at ``x``; on numpy arrays as ``1 / (1 + exp(slope (log K - log x)))``,
+        the same function (0 at ``x = 0``) several times faster than the generic path."""
+        xp = namespace(x, *params.values())
+        if xp is not np:
+            return super().apply(x, **params)
+        check_param_names(type(self).__name__, self.param_names, params)
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore", over="ignore"):
+            t = np.log(np.asarray(params["half_saturation"], dtype=float)) - np.log(x)
+            t = np.asarray(t * np.asarray(params["slope"], dtype=float))
+            np.exp(t, out=t)
+            t += 1.0
+            np.reciprocal(t, out=t)
+        return t if t.ndim else t[()]
+
+    __call__ = apply
+
+    def slope(self, x: np.ndarray, half_saturation, slope) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        k, s = np.asarray(half_saturation, dtype=float), np.asarray(slope, dtype=float)
+        f = self.apply(x, half_saturation=k, slope=s)
+        safe = np.where(x > 0, x, 1.0)
+        # at x = 0 the derivative is the limit: infinite (s < 1), 1 / K (s = 1) or 0 (s > 1)
+        at_zero = np.where(s < 1, np.inf, np.where(s == 1, 1.0 / k, 0.0))
+        return np.where(x > 0, s * f * (1.0 - f) / safe, at_zero)
+
     def _curve(self, xp, x, half_saturation, slope):
         # sigmoid(slope * log(x / K)) == x**s / (x**s + K**s), without 0**s (whose gradient
         # in s is NaN): x is floored before the log and the x == 0 entries are set to 0.
@@ -106,6 +147,10 @@ class LogisticSaturation(Saturation):
     def _curve(self, xp, x, lam):
         return xp.tanh(lam * x / 2.0)
 
+    def slope(self, x: np.ndarray, lam) -> np.ndarray:
+        f = np.tanh(np.asarray(lam, dtype=float) * np.asarray(x, dtype=float) / 2.0)
+        return np.asarray(lam, dtype=float) / 2.0 * (1.0 - f * f)
+
 
 class MichaelisMentenSaturation(Saturation):
     """Michaelis-Menten curve ``x / (half_saturation + x)`` (a Hill curve with slope 1).
@@ -121,6 +166,10 @@ class MichaelisMentenSaturation(Saturation):
 
     def _curve(self, xp, x, half_saturation):
         return x / (half_saturation + x)
+
+    def slope(self, x: np.ndarray, half_saturation) -> np.ndarray:
+        k = np.asarray(half_saturation, dtype=float)
+        return k / (k + np.asarray(x, dtype=float)) ** 2
 
 
 def _sigmoid(xp, z):

@@ -63,8 +63,6 @@ from mmmkit.errors import DataError, warn_user
 from mmmkit.model import MMM, FitWarning
 from mmmkit.saturation import (
     HillSaturation,
-    LogisticSaturation,
-    MichaelisMentenSaturation,
     Saturation,
 )
 from mmmkit.stats import check_prob
@@ -1377,40 +1375,13 @@ def _stats_frame(flat: np.ndarray, prob: float, index, *, positive: bool) -> pd.
 # Internals: precomputed channel responses (optimiser and response curves)
 # =============================================================================================
 def _curve(sat: Saturation, x: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
-    """``sat.apply(x, **params)``; the Hill curve as ``1 / (1 + exp(slope * (log K - log
-    x)))``, the same function (and 0 at ``x = 0``) several times faster than scipy's
-    ``expit`` on large arrays."""
-    if type(sat) is HillSaturation:
-        with np.errstate(divide="ignore", over="ignore"):
-            t = np.log(params["half_saturation"]) - np.log(x)
-            t *= params["slope"]
-            np.exp(t, out=t)
-            t += 1.0
-            return np.reciprocal(t, out=t)
+    """The channel's own curve at ``x`` (numpy)."""
     return np.asarray(sat.apply(x, **params))
 
 
 def _curve_and_slope(sat: Saturation, x: np.ndarray, params: dict[str, np.ndarray]):
-    """The saturation curve and its derivative in ``x``, elementwise (closed form for the
-    built-in curves, a central difference for other subclasses)."""
-    f = _curve(sat, x, params)
-    kind = type(sat)
-    if kind is HillSaturation:
-        k, s = params["half_saturation"], params["slope"]
-        safe = np.where(x > 0, x, 1.0)
-        # at x = 0 the derivative is the limit: infinite (s < 1), 1 / K (s = 1) or 0 (s > 1)
-        at_zero = np.where(s < 1, np.inf, np.where(s == 1, 1.0 / k, 0.0))
-        df = np.where(x > 0, s * f * (1.0 - f) / safe, at_zero)
-    elif kind is LogisticSaturation:
-        df = params["lam"] / 2.0 * (1.0 - f * f)
-    elif kind is MichaelisMentenSaturation:
-        k = params["half_saturation"]
-        df = k / (k + x) ** 2
-    else:  # a user's own curve: numerical derivative, one-sided at 0
-        h = 1e-6 * np.maximum(np.abs(x), 1e-3)
-        lo = np.maximum(x - h, 0.0)
-        df = (sat.apply(x + h, **params) - sat.apply(lo, **params)) / (x + h - lo)
-    return f, df
+    """The saturation curve and its derivative in ``x``, elementwise (the transform's own)."""
+    return _curve(sat, x, params), sat.slope(x, **params)
 
 
 @dataclass(eq=False)
