@@ -24,41 +24,6 @@ HOLDOUT_WEEKS = 26
 
 
 # -- scores on hand-made arrays ----------------------------------------------------------------
-def test_crps_of_a_point_mass_is_the_absolute_error():
-    point = np.array([1.0, 2.0, -3.0, 10.0])
-    actual = np.array([1.5, 2.0, 0.0, 4.0])
-    draws = np.tile(point, (50, 1))
-    np.testing.assert_allclose(ev.crps(draws, actual), np.abs(point - actual))
-
-
-def test_crps_equals_its_integral_definition():
-    # two equally likely values 0 and 1, y = 0: integral of (F(z) - 1{z >= 0})^2 = 0.25
-    assert ev.crps(np.array([0.0, 1.0]), np.array(0.0)) == pytest.approx(0.25)
-    rng = np.random.default_rng(0)
-    x, y = rng.normal(size=300), 0.4
-    grid = np.linspace(-8.0, 8.0, 160_001)
-    cdf = np.searchsorted(np.sort(x), grid, side="right") / x.size
-    integral = np.sum((cdf - (grid >= y)) ** 2) * (grid[1] - grid[0])
-    assert ev.crps(x, np.array(y)) == pytest.approx(integral, abs=1e-3)
-
-
-def test_mape_r2_and_coverage_by_hand():
-    actual = np.array([100.0, 200.0, 300.0])
-    point = np.array([110.0, 180.0, 300.0])
-    assert ev.mape(point, actual) == pytest.approx((0.1 + 0.1 + 0.0) / 3)
-    assert ev.r2(point, actual) == pytest.approx(1 - (100 + 400) / 20_000)
-    # weeks with zero sales have no percentage error
-    assert ev.mape([1.0, 5.0], [0.0, 4.0]) == pytest.approx(0.25)
-    # per group: each geo's own mean is the reference, so geo size is not "explained"
-    y = np.array([1.0, 2.0, 3.0, 11.0, 12.0, 13.0])
-    yhat = np.array([1.0, 2.0, 4.0, 11.0, 12.0, 12.0])
-    assert ev.r2(yhat, y, groups=[0, 0, 0, 1, 1, 1]) == pytest.approx(1 - 2 / 4)
-    assert ev.r2(yhat, y) == pytest.approx(1 - 2 / 154)
-    # draws 1..100: the 90% interval is [5.95, 95.05]
-    draws = np.tile(np.arange(1.0, 101.0)[:, None], (1, 4))
-    assert ev.coverage(draws, np.array([0.0, 50.0, 96.0, 6.0]), 0.9) == pytest.approx(0.5)
-    scores = ev.score(draws, np.array([0.0, 50.0, 96.0, 6.0]))
-    assert list(scores) == list(ev.SCORE_COLUMNS) and scores["n"] == 4
 
 
 # -- holdout and back-test (one panel specification, reused) -----------------------------------
@@ -154,29 +119,6 @@ def test_backtest_refuses_too_short_training(panel_data):
     with pytest.raises(ValueError, match="min_train_weeks"):
         ev.backtest(_panel_spec(panel_data), panel_data.data, folds=5, test_weeks=13,
                     min_train_weeks=52)
-
-
-def test_clone_is_an_unfitted_copy_of_the_specification(national_fit):
-    twin = national_fit.clone()
-    assert twin.idata is None and twin.data_ is None
-    assert twin.config() == national_fit.config()
-    assert twin.adstock is not national_fit.adstock
-    # same compiled sampler as the original (what makes back-test folds cheap)
-    assert twin.compile_key(national_fit.data_) == national_fit.compile_key(national_fit.data_)
-
-
-def test_clone_carries_calibration_in_the_specification(national_sim):
-    """ROAS priors and lift tests are part of config(), so a clone (and a reload) has them."""
-    tests = pd.DataFrame({"channel": ["tv"], "start": [national_sim.dates[30]],
-                          "end": [national_sim.dates[33]], "spend_change": [-1000.0],
-                          "lift": [-2000.0], "lift_se": [300.0]})
-    model = mk.MMM(**national_sim.model_kwargs(),
-                   roas_priors={"tv": mk.Prior("LogNormal", mu=0.5, sigma=0.3)})
-    model.add_lift_tests(tests)
-    twin = model.clone()
-    assert twin.config() == model.config()
-    assert twin.roas_priors == model.roas_priors
-    pd.testing.assert_frame_equal(twin.lift_tests, model.lift_tests)
 
 
 # -- model comparison --------------------------------------------------------------------------

@@ -223,3 +223,33 @@ def test_the_error_is_a_data_error_and_a_missing_file_is_not_found(tmp_path):
     assert issubclass(mk.ModelFileError, ValueError)
     with pytest.raises(FileNotFoundError):
         mk.MMM.load(tmp_path / "missing.mmm")
+
+
+def test_save_load_round_trip(national_fit, national_sim, tmp_path):
+    path = tmp_path / "model.mmm"
+    national_fit.save(path)
+    loaded = mk.MMM.load(path)
+    assert loaded.config() == national_fit.config()
+    xr.testing.assert_identical(loaded.idata.posterior, national_fit.idata.posterior)
+    pd.testing.assert_frame_equal(loaded.roas(), national_fit.roas())
+    pd.testing.assert_frame_equal(loaded.roas(marginal=True), national_fit.roas(marginal=True))
+    xr.testing.assert_identical(loaded.contributions(), national_fit.contributions())
+    tail = national_sim.data.iloc[-5:]
+    xr.testing.assert_identical(loaded.predict(tail, seed=0), national_fit.predict(tail, seed=0))
+
+
+
+def test_load_refuses_other_files(tmp_path):
+    bad = tmp_path / "x.nc"
+    xr.Dataset({"a": ("x", [1.0])}).to_netcdf(bad, engine="h5netcdf")
+    with pytest.raises((ValueError, OSError)):
+        mk.MMM.load(bad)
+    with pytest.raises(FileNotFoundError):
+        mk.MMM.load(tmp_path / "missing.mmm")
+
+
+
+def test_panel_save_load(panel_fit, tmp_path):
+    panel_fit.save(tmp_path / "panel.mmm")
+    loaded = mk.MMM.load(tmp_path / "panel.mmm")
+    pd.testing.assert_frame_equal(loaded.roas(by_geo=True), panel_fit.roas(by_geo=True))

@@ -6,15 +6,11 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pytensor
 import pytest
 import xarray as xr
 
 import mmmkit as mk
 from conftest import FAST_FIT
-from mmmkit.diagnostics import convergence_warnings
-from mmmkit.graph import OBSERVED
-from mmmkit.posterior import PosteriorEngine
 
 
 # -- configuration (no sampling) -------------------------------------------------------------
@@ -45,49 +41,6 @@ def test_bad_options_raise():
         mk.MMM("date", "y", ["a"], seasonality=-1)
     with pytest.raises(ValueError, match="every channel"):
         mk.MMM("date", "y", ["a", "b"], adstock={"a": mk.GeometricAdstock()})
-
-
-def _mean_at_draws(model, data, draws: dict) -> np.ndarray:
-    """The PyMC graph's expected (scaled) target with its random variables set to ``draws``."""
-    pm_model = model.build_model(data)
-    obs = pm_model[OBSERVED]
-    # the RV's inputs are (rng, size, *params): Normal(mu, sigma), StudentT(nu, mu, sigma)
-    mu = obs.owner.inputs[3 if model.likelihood == "studentt" else 2]
-    replace = {pm_model[name]: pytensor.tensor.constant(value) for name, value in draws.items()
-               if name in pm_model.named_vars and pm_model[name] in pm_model.free_RVs}
-    return pytensor.graph.clone_replace(mu, replace).eval()
-
-
-@pytest.mark.parametrize(("sim_name", "likelihood"), [
-    ("national_sim", "normal"), ("national_sim", "studentt"), ("panel_sim", "normal")])
-def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood):
-    """Contributions, ROAS and predictions are numpy; they must equal the sampled model."""
-    national_sim = request.getfixturevalue(sim_name)
-    adstocks = [mk.WeibullAdstock(max_lag=6, kind="pdf"), mk.GeometricAdstock(max_lag=4),
-                mk.DelayedAdstock(max_lag=5)]
-    saturations = [mk.HillSaturation(), mk.LogisticSaturation(),
-                   mk.MichaelisMentenSaturation()]
-    channels = national_sim.channels
-    adstock = {ch: adstocks[i % 3] for i, ch in enumerate(channels)}
-    saturation = {ch: saturations[i % 3] for i, ch in enumerate(channels)}
-    model = mk.MMM(**national_sim.model_kwargs(), adstock=adstock, saturation=saturation,
-                   likelihood=likelihood)
-    data = model.prepare(national_sim.data)
-    pm_model = model.build_model(data)
-    import pymc as pm
-
-    with pm_model, warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # the intercept prior is a Potential
-        prior = pm.sample_prior_predictive(draws=3, random_seed=1).prior
-    engine = PosteriorEngine(prior, data, model.media, seasonality=model.seasonality,
-                             trend=model.trend, likelihood=likelihood)
-    spend = model.media.reorder(data.spend)
-    for s in range(3):
-        sl = slice(s, s + 1)
-        ours = engine.expected_target(spend, data.dates, data.control_values, sl)[0]
-        point = {name: engine.params[name][s] for name in engine.params}
-        theirs = _mean_at_draws(model, data, point) * data.target_scale[:, None]
-        np.testing.assert_allclose(ours, theirs, rtol=1e-10)
 
 
 # -- fitted model ------------------------------------------------------------------------------
@@ -199,28 +152,6 @@ def test_predict_future_weeks_carries_over_history(national_fit, national_sim):
         national_fit.predict(future.assign(date=future["date"] + pd.Timedelta(weeks=3)))
 
 
-def test_save_load_round_trip(national_fit, national_sim, tmp_path):
-    path = tmp_path / "model.mmm"
-    national_fit.save(path)
-    loaded = mk.MMM.load(path)
-    assert loaded.config() == national_fit.config()
-    xr.testing.assert_identical(loaded.idata.posterior, national_fit.idata.posterior)
-    pd.testing.assert_frame_equal(loaded.roas(), national_fit.roas())
-    pd.testing.assert_frame_equal(loaded.roas(marginal=True), national_fit.roas(marginal=True))
-    xr.testing.assert_identical(loaded.contributions(), national_fit.contributions())
-    tail = national_sim.data.iloc[-5:]
-    xr.testing.assert_identical(loaded.predict(tail, seed=0), national_fit.predict(tail, seed=0))
-
-
-def test_load_refuses_other_files(tmp_path):
-    bad = tmp_path / "x.nc"
-    xr.Dataset({"a": ("x", [1.0])}).to_netcdf(bad, engine="h5netcdf")
-    with pytest.raises((ValueError, OSError)):
-        mk.MMM.load(bad)
-    with pytest.raises(FileNotFoundError):
-        mk.MMM.load(tmp_path / "missing.mmm")
-
-
 # -- geo panel ---------------------------------------------------------------------------------
 def test_panel_outputs_have_a_geo_dimension(panel_fit, panel_sim):
     contrib = panel_fit.contributions()
@@ -242,51 +173,13 @@ def test_panel_predict_subset_of_geos_and_unknown_geo(panel_fit, panel_sim):
         panel_fit.predict(one.assign(geo="atlantis"))
 
 
-def test_panel_save_load(panel_fit, tmp_path):
-    panel_fit.save(tmp_path / "panel.mmm")
-    loaded = mk.MMM.load(tmp_path / "panel.mmm")
-    pd.testing.assert_frame_equal(loaded.roas(by_geo=True), panel_fit.roas(by_geo=True))
-
-
 # -- warnings ----------------------------------------------------------------------------------
-def test_convergence_warnings_are_plain_words():
-    bad = pd.Series({"divergences": 12, "max_r_hat": 1.08, "min_ess_bulk": 95.0,
-                     "min_ess_tail": 80.0, "draws": 4000})
-    messages = convergence_warnings(bad)
-    assert len(messages) == 3
-    assert "12 of 4000" in messages[0] and "target_accept" in messages[0]
-    assert "r-hat 1.080" in messages[1] and "longer" in messages[1]
-    assert "ESS 95" in messages[2]
-    good = pd.Series({"divergences": 0, "max_r_hat": 1.002, "min_ess_bulk": 900.0,
-                      "min_ess_tail": 800.0, "draws": 4000})
-    assert convergence_warnings(good) == []
 
 
 def test_a_short_fit_warns_in_plain_words(national_sim):
     model = mk.MMM(**national_sim.model_kwargs())
     with pytest.warns(mk.FitWarning, match="effective draws"):
         model.fit(national_sim.data, draws=30, tune=30, chains=2, seed=0, progress=False)
-
-
-def test_refit_reuses_the_compiled_sampler_and_matches_a_fresh_compile(national_sim):
-    """A refit of the same specification on other weeks swaps the data, not the model."""
-    from mmmkit import model as model_module
-
-    first_weeks = national_sim.data.iloc[:120]
-    kwargs = dict(draws=100, tune=100, chains=2, seed=7, progress=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", mk.FitWarning)
-        mk.MMM(**national_sim.model_kwargs()).fit(national_sim.data, **kwargs)  # warm the cache
-        cached = mk.MMM(**national_sim.model_kwargs()).fit(first_weeks, **kwargs)
-        saved = dict(model_module._COMPILED)
-        model_module._COMPILED.clear()
-        try:
-            fresh = mk.MMM(**national_sim.model_kwargs()).fit(first_weeks, **kwargs)
-        finally:  # later tests of this spec keep the warm cache
-            model_module._COMPILED.update(saved)
-    assert cached.fit_info_["compile_seconds"] < 0.2 * fresh.fit_info_["compile_seconds"]
-    xr.testing.assert_equal(cached.idata.posterior, fresh.idata.posterior)
-    pd.testing.assert_frame_equal(cached.roas(), fresh.roas())
 
 
 # -- failed and interrupted fits change nothing ------------------------------------------------
@@ -507,3 +400,27 @@ def test_optimize_budget_refuses_nan_bounds(national_fit, bounds):
         mk.scenarios.optimize_budget(national_fit, bounds=bounds, n_uncertainty=0)
     with pytest.raises(ValueError, match="budget must be a finite amount"):
         mk.scenarios.optimize_budget(national_fit, budget=np.nan, n_uncertainty=0)
+
+
+def test_clone_is_an_unfitted_copy_of_the_specification(national_fit):
+    twin = national_fit.clone()
+    assert twin.idata is None and twin.data_ is None
+    assert twin.config() == national_fit.config()
+    assert twin.adstock is not national_fit.adstock
+    # same compiled sampler as the original (what makes back-test folds cheap)
+    assert twin.compile_key(national_fit.data_) == national_fit.compile_key(national_fit.data_)
+
+
+
+def test_clone_carries_calibration_in_the_specification(national_sim):
+    """ROAS priors and lift tests are part of config(), so a clone (and a reload) has them."""
+    tests = pd.DataFrame({"channel": ["tv"], "start": [national_sim.dates[30]],
+                          "end": [national_sim.dates[33]], "spend_change": [-1000.0],
+                          "lift": [-2000.0], "lift_se": [300.0]})
+    model = mk.MMM(**national_sim.model_kwargs(),
+                   roas_priors={"tv": mk.Prior("LogNormal", mu=0.5, sigma=0.3)})
+    model.add_lift_tests(tests)
+    twin = model.clone()
+    assert twin.config() == model.config()
+    assert twin.roas_priors == model.roas_priors
+    pd.testing.assert_frame_equal(twin.lift_tests, model.lift_tests)

@@ -128,7 +128,7 @@ def optimize_advi(
             if failed > iterations // 4:
                 raise RuntimeError(
                     "ADVI failed: the model's density was not finite at most draws. Check "
-                    "model.review() and the priors, or fit with NUTS.")
+                    "mmmkit.review.review(model) and the priors, or fit with NUTS.")
             continue
         logp, g = result
         grad = np.concatenate([g, g * eps * scale + 1.0])

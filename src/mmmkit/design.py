@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from mmmkit.scaling import spend_scale, target_scale
+from mmmkit.validation import NATIONAL
 
-NATIONAL = "all"  # the geo label of a national (single-series) model
+__all__ = ["NATIONAL", "ModelData", "fourier_features", "fourier_labels", "interleave_fourier"]
 
 
 @dataclass
@@ -90,13 +91,6 @@ class ModelData:
         days = (pd.DatetimeIndex(dates) - self.dates[0]).days
         return np.asarray(days // 7, dtype=int)
 
-    # -- serialisation helpers -------------------------------------------------------------
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "spend": self.spend,
-            "target": self.target,
-            "control_values": self.control_values,
-        }
 
 
 def fourier_features(dates: Sequence, order: int) -> np.ndarray:
@@ -113,6 +107,13 @@ def fourier_features(dates: Sequence, order: int) -> np.ndarray:
     k = np.arange(1, order + 1, dtype=float)
     angle = 2.0 * np.pi * frac[:, None] * k[None, :]
     return np.concatenate([np.sin(angle), np.cos(angle)], axis=1)
+
+
+def interleave_fourier(features: np.ndarray) -> np.ndarray:
+    """:func:`fourier_features`'s columns reordered ``[sin_1, cos_1, sin_2, cos_2, ...]``."""
+    order = features.shape[1] // 2
+    perm = np.ravel(np.column_stack([np.arange(order), order + np.arange(order)]))
+    return features[:, perm]
 
 
 def fourier_labels(order: int) -> list[str]:

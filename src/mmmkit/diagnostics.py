@@ -7,8 +7,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
+# Healthy when r-hat <= R_HAT_LIMIT, bulk ESS >= ESS_LIMIT and no divergences; past the
+# SEVERE thresholds a fit's numbers should not be read (review: a "problem", report: red).
 R_HAT_LIMIT = 1.01
 ESS_LIMIT = 400
+R_HAT_SEVERE = 1.05
+ESS_SEVERE = 100
+DIVERGENCE_SEVERE_SHARE = 0.01  # of all kept draws
 
 
 def summarize_diagnostics(idata) -> pd.Series:
@@ -60,8 +65,8 @@ def convergence_warnings(diag: pd.Series, target_accept: float = 0.9) -> list[st
             f"{int(diag['divergences'])} of {draws} posterior draws ended in a divergence: the "
             "sampler met a region of the posterior it could not explore, so the intervals may "
             "be too narrow or shifted. Try fit(target_accept=0.95) or higher, tighter priors "
-            "on the saturation parameters, or check model.review() for channels the data "
-            "cannot tell apart."
+            "on the saturation parameters, or check mmmkit.review.review(model) for channels "
+            "the data cannot tell apart."
         )
     if np.isfinite(diag["max_r_hat"]) and diag["max_r_hat"] > R_HAT_LIMIT:
         messages.append(

@@ -1,4 +1,7 @@
-"""Calibration and trust: does the model forecast weeks it has not seen, and which model is best?
+"""Evaluation: does the model forecast weeks it has not seen, and which specification is best?
+
+(Calibration with experiments is :mod:`mmmkit.calibration`; plain-words checks of one fit are
+:mod:`mmmkit.review`.)
 
 * :func:`holdout` fits a fresh copy of a specification on all but the last weeks and scores
   its forecast of those weeks: MAPE, R², CRPS and interval coverage, per geo and overall.
@@ -6,8 +9,8 @@
 * :func:`compare` ranks specifications fitted to the same data by PSIS-LOO (ArviZ).
 * :func:`prior_predictive` shows what the priors alone say about the target before any data.
 
-The scoring helpers (:func:`crps`, :func:`mape`, :func:`r2`, :func:`coverage`) work on plain
-arrays of draws, so they can score any forecast.
+The scoring helpers (:func:`crps`, :func:`mape`, :func:`r2`, :func:`coverage`, from
+:mod:`mmmkit.stats`) work on plain arrays of draws, so they can score any forecast.
 
 Every forecast here is of *observations* (``predict(include_noise=True)``): an interval that
 should hold 90% of the weeks must include the week-to-week noise, not only the uncertainty of

@@ -10,8 +10,9 @@
 * **baseline**: a baseline (target without media) that goes negative, or media claiming an
   implausible share of the target;
 * **convergence**: divergences, r-hat and effective draws (:mod:`mmmkit.diagnostics`);
-* **prior conflict**: posterior ROAS outside the central 90% of the analyst's ROAS prior (for
-  models with ``roas_priors``).
+* **prior conflict**: the data pull the posterior median ROAS more than one prior standard
+  deviation (of log ROAS) from the centre of the analyst's ROAS prior (for models with
+  ``roas_priors``).
 
 Every flag names the channel(s), gives the number that triggered it, and says what to do.
 """
@@ -24,7 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mmmkit.diagnostics import ESS_LIMIT, convergence_warnings, summarize_diagnostics
+from mmmkit.diagnostics import (
+    DIVERGENCE_SEVERE_SHARE,
+    ESS_LIMIT,
+    ESS_SEVERE,
+    R_HAT_SEVERE,
+    convergence_warnings,
+    summarize_diagnostics,
+)
 from mmmkit.inference import prior_parameters
 from mmmkit.media_prior import prior_log_effect_draws
 
@@ -51,10 +59,10 @@ VIF_PROBLEM = 10.0
 CV_LIMIT = 0.1
 MIN_ACTIVE_WEEKS = 10
 MEDIA_SHARE_LIMIT = 0.8
-# convergence severities: above these a "warning" becomes a "problem"
-R_HAT_PROBLEM = 1.05
-ESS_PROBLEM = 100
-DIVERGENCE_PROBLEM_SHARE = 0.01
+# convergence severities (mmmkit.diagnostics): past these a "warning" becomes a "problem"
+R_HAT_PROBLEM = R_HAT_SEVERE
+ESS_PROBLEM = ESS_SEVERE
+DIVERGENCE_PROBLEM_SHARE = DIVERGENCE_SEVERE_SHARE
 PRIOR_DRAWS = 1000
 
 
@@ -213,8 +221,9 @@ def review(model, seed: int = 0) -> Review:
       above ``80%`` of the target over the fitted period: warning.
     * convergence: divergences (problem above 1% of draws), r-hat above 1.01 (problem above
       1.05), bulk ESS below 400 (problem below 100).
-    * prior conflict: posterior mean ROAS outside the central 90% of the channel's ROAS
-      prior (``model.roas_priors``, when the model has them): warning.
+    * prior conflict: the posterior median ROAS lies more than 1 prior standard deviation of
+      log ROAS from the prior's median (``model.roas_priors``, when the model has them):
+      warning; more than 1.645 (outside the prior's central 90%): problem.
     * draft fit: any ``method`` other than NUTS: warning.
     * history: yearly seasonality on fewer than ``104`` weeks: warning (problem below 52).
     """
@@ -410,7 +419,7 @@ def _check_convergence(model, flags) -> None:
 
 def _check_method(model, flags) -> None:
     """A draft (variational) fit is never a result to report, whatever else it shows."""
-    method = str(getattr(model, "fit_info_", {}).get("method", "nuts"))
+    method = str(model.fit_info_.get("method", "nuts"))
     if method not in ("nuts", "given"):
         _flag(flags, "warning", "draft fit", "",
               f"This is a draft fit (method={method!r}): a variational approximation whose "
@@ -437,16 +446,12 @@ def _check_history(model, data, flags) -> None:
 
 
 def _check_roas_priors(model, flags, seed) -> None:
-    roas_priors = getattr(model, "roas_priors", None)
-    if not roas_priors:
+    if not model.roas_priors:
         return
-    from mmmkit.priors import Prior
 
     rng = np.random.default_rng([seed, 3])
     posterior = model.roas()
-    for ch, prior in dict(roas_priors).items():
-        if ch not in model.channels or not isinstance(prior, Prior):
-            continue
+    for ch, prior in model.roas_priors.items():
         # How far the data moved the estimate from the prior's centre, in prior standard
         # deviations of log ROAS. A tight prior holds the posterior inside its own 90% band
         # even when the data disagree, so "outside the band" alone would miss the conflict.

@@ -34,6 +34,7 @@ import pandas as pd
 import xarray as xr
 
 from mmmkit.adstock import ADSTOCK_KINDS, Adstock
+from mmmkit.design import fourier_features, interleave_fourier
 from mmmkit.saturation import SATURATION_KINDS, Saturation
 from mmmkit.scaling import spend_scale
 
@@ -72,7 +73,6 @@ _ROAS_RANGE = (0.5, 5.0)
 # first harmonic dominating as in most retail series.
 _FOURIER_ORDER = 2
 _SEASON_SD = np.array([0.08, 0.08, 0.03, 0.03])
-_YEAR_DAYS = 365.25
 # Largest pairwise correlation accepted between two channels' national plans.
 _MAX_PLAN_CORR = 0.4
 
@@ -355,44 +355,10 @@ def simulate(
         "saturation": _draw_saturation(rng_transform, saturation, C),
     }
 
-    # -- baseline ---------------------------------------------------------------------------
-    t = np.arange(T, dtype=float)
-    growth = rng_base.normal(0.04, 0.04, G)  # share of level gained per year
-    trend = level * growth / 52.0
-    # The trend is centred on the period so that `level` stays the mean baseline.
-    intercept = level - trend * (T - 1) / 2.0
-    fourier = _fourier(dates, _FOURIER_ORDER)  # (T, 2 * order)
-    season_coef = rng_base.normal(0.0, _SEASON_SD)
-    control_values = _controls(rng_base, G, T, K)  # (G, T, K)
-    control_coef = rng_base.choice([-1.0, 1.0], K) * rng_base.uniform(0.02, 0.06, K)
-    baseline = (
-        intercept[:, None]
-        + trend[:, None] * t[None, :]
-        + level[:, None] * (fourier @ season_coef)[None, :]
-        + level[:, None] * (control_values @ control_coef)
-    )  # (G, T)
-
-    # -- effects: shares scaled so media is `media_share` of expected sales ----------------
-    scale = spend_scale(shape)
-    tail = np.zeros((G, adstock.max_lag - 1, C))
-    x = np.concatenate([shape, tail], axis=1) / scale[:, None, :]
-    params["effect"] = np.ones((G, C))
-    s = _media(x, adstock, saturation, params)  # (G, T + L - 1, C) with unit effects
-    weights = rng_effect.dirichlet(np.full(C, 3.0))
-    z = rng_effect.normal(size=(G, C))
-    raw_effect = level[:, None] * weights[None, :] * np.exp(pooling_sd * z)
-    fitted_media = (raw_effect[:, None, :] * s[:, :T, :]).sum()
-    share = weights * media_share / (1.0 - media_share) * baseline.sum() / fitted_media
-    effect = level[:, None] * share[None, :] * np.exp(pooling_sd * z)
-    media = effect[:, None, :] * s  # (G, T + L - 1, C)
-
-    # -- budgets: spend scaled per channel to hit the drawn ROAS ----------------------------
-    lo, hi = np.log(_ROAS_RANGE)
-    # Stratified so the channels cover the whole range, not a random clump of it.
-    strata = (rng_effect.permutation(C) + rng_effect.uniform(size=C)) / C
-    roas_target = np.exp(lo + (hi - lo) * strata)
-    budget = media.sum(axis=(0, 1)) / (roas_target * shape.sum(axis=(0, 1)))
-    spend = shape * budget[None, None, :]
+    baseline, base = _baseline(rng_base, level, dates, K)  # (G, T)
+    effect, share, media = _effects(rng_effect, shape, level, baseline, adstock, saturation,
+                                    params, media_share, pooling_sd)
+    spend = _budgets(rng_effect, media, shape)
 
     # -- observed sales -----------------------------------------------------------------
     noise_sd = noise * level
@@ -400,30 +366,27 @@ def simulate(
     sales = mean_sales + rng_noise.normal(size=(G, T)) * noise_sd[:, None]
 
     params.update(
-        effect=effect,
-        share=share,
-        pooling_sd=float(pooling_sd),
-        level=level,
-        intercept=intercept,
-        trend=trend,
-        seasonality=season_coef,
-        fourier_order=_FOURIER_ORDER,
-        controls=control_coef,
-        noise_sd=noise_sd,
+        effect=effect, share=share, pooling_sd=float(pooling_sd), level=level,
+        intercept=base["intercept"], trend=base["trend"], seasonality=base["season_coef"],
+        fourier_order=_FOURIER_ORDER, controls=base["control_coef"], noise_sd=noise_sd,
         spend_scale=spend_scale(spend),
         media_share=float(media[:, :T, :].sum() / mean_sales.sum()),
     )
+    data = _frame(dates, geos, channels, controls, sales, spend, base["control_values"])
+    date_index, contributions, baseline_da, roas = _truth(dates, geos, channels, media, baseline,
+                                                          spend)
+    return SimulatedData(
+        data=data, channels=channels, controls=controls, geo="geo" if G > 1 else None,
+        adstock=adstock, saturation=saturation, params=params, spend=spend, geos=geos,
+        dates=date_index, contributions=contributions, baseline=baseline_da, roas=roas,
+    )
 
-    frame = {"date": np.tile(dates.values, G)}
-    if G > 1:
-        frame["geo"] = np.repeat(geos, T)
-    frame["sales"] = sales.reshape(-1)
-    for c, name in enumerate(channels):
-        frame[name] = spend[:, :, c].reshape(-1)
-    for k, name in enumerate(controls):
-        frame[name] = control_values[:, :, k].reshape(-1)
-    data = pd.DataFrame(frame)
 
+
+def _truth(dates, geos, channels, media, baseline, spend):
+    """The true answers as labelled arrays: contributions ``(date, geo, channel)`` and
+    baseline ``(date, geo)`` over the fitted weeks, and ROAS per channel with carryover."""
+    T = len(dates)
     date_index = pd.DatetimeIndex(dates, name="date")
     contributions = xr.DataArray(
         media[:, :T, :].transpose(1, 0, 2),
@@ -432,9 +395,7 @@ def simulate(
         name="contribution",
     )
     baseline_da = xr.DataArray(
-        baseline.T,
-        dims=("date", "geo"),
-        coords={"date": date_index, "geo": geos},
+        baseline.T, dims=("date", "geo"), coords={"date": date_index, "geo": geos},
         name="baseline",
     )
     roas = pd.Series(
@@ -442,21 +403,75 @@ def simulate(
         index=pd.Index(channels, name="channel"),
         name="roas",
     )
-    return SimulatedData(
-        data=data,
-        channels=channels,
-        controls=controls,
-        geo="geo" if G > 1 else None,
-        adstock=adstock,
-        saturation=saturation,
-        params=params,
-        spend=spend,
-        geos=geos,
-        dates=date_index,
-        contributions=contributions,
-        baseline=baseline_da,
-        roas=roas,
+    return date_index, contributions, baseline_da, roas
+
+
+def _baseline(rng: np.random.Generator, level: np.ndarray, dates: pd.DatetimeIndex, K: int):
+    """The true baseline ``(G, T)``: level, a centred trend, yearly seasonality and controls;
+    and its parts by name (draws in the order the simulator has always made them)."""
+    G, T = len(level), len(dates)
+    t = np.arange(T, dtype=float)
+    growth = rng.normal(0.04, 0.04, G)  # share of level gained per year
+    trend = level * growth / 52.0
+    # The trend is centred on the period so that `level` stays the mean baseline.
+    intercept = level - trend * (T - 1) / 2.0
+    # the model's own features, interleaved [sin_1, cos_1, sin_2, ...] as the simulator has
+    # always drawn its coefficients in that order (same data for the same seed)
+    fourier = interleave_fourier(fourier_features(dates, _FOURIER_ORDER))  # (T, 2 * order)
+    season_coef = rng.normal(0.0, _SEASON_SD)
+    control_values = _controls(rng, G, T, K)  # (G, T, K)
+    control_coef = rng.choice([-1.0, 1.0], K) * rng.uniform(0.02, 0.06, K)
+    baseline = (
+        intercept[:, None]
+        + trend[:, None] * t[None, :]
+        + level[:, None] * (fourier @ season_coef)[None, :]
+        + level[:, None] * (control_values @ control_coef)
     )
+    return baseline, {"intercept": intercept, "trend": trend, "season_coef": season_coef,
+                      "control_values": control_values, "control_coef": control_coef}
+
+
+def _effects(rng, shape, level, baseline, adstock, saturation, params, media_share, pooling_sd):
+    """True effects ``(G, C)``, shares ``(C,)`` and media ``(G, T + L - 1, C)``: effect shares
+    scaled so that media is exactly ``media_share`` of expected sales in the fitted weeks."""
+    G, T, C = shape.shape
+    scale = spend_scale(shape)
+    tail = np.zeros((G, adstock.max_lag - 1, C))
+    x = np.concatenate([shape, tail], axis=1) / scale[:, None, :]
+    params["effect"] = np.ones((G, C))
+    s = _media(x, adstock, saturation, params)  # (G, T + L - 1, C) with unit effects
+    weights = rng.dirichlet(np.full(C, 3.0))
+    z = rng.normal(size=(G, C))
+    raw_effect = level[:, None] * weights[None, :] * np.exp(pooling_sd * z)
+    fitted_media = (raw_effect[:, None, :] * s[:, :T, :]).sum()
+    share = weights * media_share / (1.0 - media_share) * baseline.sum() / fitted_media
+    effect = level[:, None] * share[None, :] * np.exp(pooling_sd * z)
+    return effect, share, effect[:, None, :] * s
+
+
+def _budgets(rng: np.random.Generator, media: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Spend ``(G, T, C)``: each channel's shape scaled to hit a drawn ROAS (log-uniform over
+    the range, stratified so the channels cover the whole range, not a random clump)."""
+    C = shape.shape[2]
+    lo, hi = np.log(_ROAS_RANGE)
+    strata = (rng.permutation(C) + rng.uniform(size=C)) / C
+    roas_target = np.exp(lo + (hi - lo) * strata)
+    budget = media.sum(axis=(0, 1)) / (roas_target * shape.sum(axis=(0, 1)))
+    return shape * budget[None, None, :]
+
+
+def _frame(dates, geos, channels, controls, sales, spend, control_values) -> pd.DataFrame:
+    """The tidy weekly table a user would hand to :class:`mmmkit.MMM`."""
+    G, T = sales.shape
+    frame = {"date": np.tile(dates.values, G)}
+    if G > 1:
+        frame["geo"] = np.repeat(geos, T)
+    frame["sales"] = sales.reshape(-1)
+    for c, name in enumerate(channels):
+        frame[name] = spend[:, :, c].reshape(-1)
+    for k, name in enumerate(controls):
+        frame[name] = control_values[:, :, k].reshape(-1)
+    return pd.DataFrame(frame)
 
 
 def scenario(name: str, seed: int = 0) -> SimulatedData:
@@ -647,17 +662,6 @@ def _draw_saturation(rng: np.random.Generator, saturation: Saturation, C: int):
     if saturation.kind == "logistic":
         return {"lam": rng.uniform(0.5, 3.0, C)}
     return {"half_saturation": rng.uniform(0.5, 2.0, C)}
-
-
-def _fourier(dates: pd.DatetimeIndex, order: int) -> np.ndarray:
-    """Yearly Fourier terms ``(T, 2 * order)``: ``[sin_1, cos_1, sin_2, cos_2, ...]``.
-
-    Time is continuous days since 1970-01-01 (not day of year, which jumps at New Year), so
-    any model using the same period with another origin spans the same functions.
-    """
-    days = (dates - pd.Timestamp("1970-01-01")).days.to_numpy(dtype=float)
-    phase = 2.0 * np.pi * days[:, None] * np.arange(1, order + 1)[None, :] / _YEAR_DAYS
-    return np.stack([np.sin(phase), np.cos(phase)], axis=-1).reshape(len(dates), 2 * order)
 
 
 def _controls(rng: np.random.Generator, G: int, T: int, K: int) -> np.ndarray:
