@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 import mmmkit as mk
-from mmmkit import datasets, evaluation
+from mmmkit import datasets, evaluation, report, review
 
 # Reduced draws under MMMKIT_FAST=1 (the test suite); the full run is 4 chains x 1000 draws.
 FAST = bool(os.environ.get("MMMKIT_FAST"))
@@ -120,7 +120,7 @@ print(f"Sampled {FIT['chains']} chains x {FIT['draws']} draws in "
 # * **Effective sample size (ESS)** is how many independent draws the correlated draws are
 #   worth; below about 400, interval ends are noisy.
 #
-# `model.review()` then reads the fit as an analyst would: channels the data cannot tell
+# `review.review(model)` then reads the fit as an analyst would: channels the data cannot tell
 # apart, channels whose estimate barely moved from the prior, an implausible baseline.
 
 # %%
@@ -128,7 +128,7 @@ diag = model.diagnostics()
 print(f"divergences: {diag['divergences']:.0f} (want 0); largest r-hat: {diag['max_r_hat']:.3f} "
       f"(want <= 1.01); smallest bulk ESS: {diag['min_ess_bulk']:.0f} (want >= 400), "
       f"of {diag['draws']:.0f} draws.")
-print(model.review())
+print(review.review(model))
 
 # %% [markdown]
 # ## What did each channel return?
@@ -190,7 +190,7 @@ show(mk.plots.fit(model), "fit")
 show(mk.plots.contributions(model), "contributions")
 
 # %%
-show(mk.plots.roas(model), "roas")
+show(mk.plots.roas(model, marginal=True), "roas")
 
 # %%
 show(mk.plots.response_curves(model), "response_curves")
@@ -209,9 +209,10 @@ print(check.summary())
 # %% [markdown]
 # ## A report for the team
 #
-# `model.report(path)` writes one self-contained HTML file (no network needed to open it):
+# `report.write_report(model, path)` writes one self-contained HTML file (no network needed to open it):
 # the headline table, model health with verdicts, the charts and a glossary.
 
 # %%
-path = model.report(OUT / "report.html", title="Robyn simulated data: national MMM")
+path = report.write_report(model, OUT / "report.html",
+                           title="Robyn simulated data: national MMM")
 print(f"report written: {path} ({path.stat().st_size / 1e6:.1f} MB)")

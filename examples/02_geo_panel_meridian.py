@@ -196,4 +196,4 @@ show(mk.plots.fit(model), "fit_total")
 show(mk.plots.fit(model, by_geo=True, max_geos=6), "fit_by_geo")
 
 # %%
-show(mk.plots.roas(model), "roas")
+show(mk.plots.roas(model, marginal=True), "roas")

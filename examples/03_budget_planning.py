@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 import mmmkit as mk
-from mmmkit import datasets, scenarios
+from mmmkit import datasets, report, scenarios
 
 FAST = bool(os.environ.get("MMMKIT_FAST"))
 FIT = dict(draws=200, tune=200, chains=2) if FAST else dict(draws=1000, tune=1000, chains=4)
@@ -199,6 +199,6 @@ show(mk.plots.budget_plan(model, plan), "budget_plan")
 # health checks.
 
 # %%
-path = model.report(OUT / "report.html", title="Robyn: budget plan", plan=plan,
-                    scenario={"move 10% OOH to Facebook": moved, "double TV": doubled})
+path = report.write_report(model, OUT / "report.html", title="Robyn: budget plan", plan=plan,
+                           scenario={"move 10% OOH to Facebook": moved, "double TV": doubled})
 print(f"report written: {path}")

@@ -3,7 +3,7 @@
 #
 # Observational spend data cannot separate two channels that are always bought together: the
 # model sees their sum move, not each one. An experiment can. This story shows the problem,
-# how `model.review()` flags it, and how a **lift test** (a go-dark period for one channel)
+# how `review(model)` flags it, and how a **lift test** (a go-dark period for one channel)
 # and a **ROAS prior** (what an earlier study found) enter the fit, with ROAS and its
 # interval before and after.
 #
@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 import mmmkit as mk
+from mmmkit.review import review
 
 FAST = bool(os.environ.get("MMMKIT_FAST"))
 FIT = dict(draws=200, tune=200, chains=2) if FAST else dict(draws=1000, tune=1000, chains=4)
@@ -88,7 +89,7 @@ print("True ROAS (sales per unit of spend):", truth.round(2).to_dict())
 # %% [markdown]
 # ## Before calibration
 #
-# The model is fitted on the data alone. `model.review()` looks at the spend and at how far
+# The model is fitted on the data alone. `review(model)` looks at the spend and at how far
 # each channel's estimate moved from its prior, and says in words what it cannot trust. A
 # collinear pair often troubles the sampler too (divergences, r-hat above 1.01): the
 # posterior is a long ridge along which credit slides from one channel to the other.
@@ -96,7 +97,7 @@ print("True ROAS (sales per unit of spend):", truth.round(2).to_dict())
 # %%
 SPEC = dict(date="date", target="sales", channels=sim.channels, controls=sim.controls)
 before = mk.MMM(**SPEC).fit(df, **FIT, seed=3, progress=False)
-print(before.review())
+print(review(before))
 
 # %% [markdown]
 # ## The experiment: social goes dark for eight weeks
@@ -187,8 +188,8 @@ print(f"The readout itself missed the true lift by {miss:+.1f} standard errors; 
 #   little. Priors matter where the data are weak.
 
 # %%
-show(mk.plots.roas(before), "roas_before")
-show(mk.plots.roas(after), "roas_after")
+show(mk.plots.roas(before, marginal=True), "roas_before")
+show(mk.plots.roas(after, marginal=True), "roas_after")
 
 # %% [markdown]
 # ## What the review says after calibration
@@ -201,4 +202,4 @@ show(mk.plots.roas(after), "roas_after")
 # conflict (a sign that the earlier study and this model measure different things).
 
 # %%
-print(after.review())
+print(review(after))

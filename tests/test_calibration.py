@@ -16,6 +16,7 @@ import pytest
 
 import mmmkit as mk
 from mmmkit.calibration import validate_lift_tests
+from mmmkit.review import review
 
 FIT = dict(draws=400, tune=400, chains=2, seed=11, progress=False)
 
@@ -91,7 +92,7 @@ def _social(model, truth):
 
 
 def test_the_review_flags_the_collinear_pair_before_calibration(uncalibrated):
-    flags = uncalibrated.review().flags
+    flags = review(uncalibrated).flags
     pair = flags[(flags["topic"] == "collinearity") & flags["channel"].str.contains("search")
                  & flags["channel"].str.contains("social")]
     assert len(pair) >= 1 and (pair["severity"] == "problem").all()
@@ -137,10 +138,10 @@ def test_a_right_roas_prior_lands_near_the_truth_and_a_wrong_one_pulls(collinear
     # visibly pulled towards the wrong prior, away from where the data alone put it
     assert pulled > 1.5 * truth and abs(pulled - wrong_centre) < abs(free - wrong_centre)
     # ... and the review says the data pull against it
-    flags = wrong.review().flags
+    flags = review(wrong).flags
     conflict = flags[(flags["topic"] == "prior conflict") & (flags["channel"] == "social")]
     assert len(conflict) == 1, flags
-    assert not right.review().flags["topic"].eq("prior conflict").any()
+    assert not review(right).flags["topic"].eq("prior conflict").any()
 
 
 def test_lift_test_table_is_checked():

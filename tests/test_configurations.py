@@ -105,7 +105,7 @@ def test_configuration_fits_and_answers(case, sims, tmp_path):
     predicted = model.predict(last)
     assert np.isfinite(predicted.values).all()
     assert isinstance(model.diagnostics(), type(roas["mean"]))
-    model.review()  # runs and returns its findings; its content is tested in test_review
+    mk.review.review(model)  # runs and returns its findings; its content is tested in test_review
 
     lift = scenarios.move(model, 0.1 * spend["tv"], "tv", "social")
     assert np.isfinite(lift.total.values).all()

@@ -100,18 +100,75 @@ def test_fit_per_geo(panel_fit):
     fig = plots.fit(panel_fit, by_geo=True, prob=0.8)
     assert len(_visible_axes(fig)) == len(geos)
     assert "80% predictive interval" in _legend_texts(fig)
-    assert len(_visible_axes(plots.fit(panel_fit, geo=geos[:2]))) == 2
-    (ax,) = _visible_axes(plots.fit(panel_fit, geo=geos[1]))
+    assert len(_visible_axes(plots.fit(panel_fit, geos=geos[:2]))) == 2
+    (ax,) = _visible_axes(plots.fit(panel_fit, geos=geos[1]))
     assert geos[1] in ax.get_title()
     assert len(_visible_axes(plots.fit(panel_fit, by_geo=True, max_geos=2))) == 2
     with pytest.raises(ValueError, match="Unknown geo"):
-        plots.fit(panel_fit, geo="atlantis")
+        plots.fit(panel_fit, geos="atlantis")
 
 
 def test_fit_national_rejects_geo(national_fit):
     with pytest.raises(ValueError, match="national"):
-        plots.fit(national_fit, geo="north")
+        plots.fit(national_fit, geos="north")
     assert len(_visible_axes(plots.fit(national_fit, by_geo=True))) == 1
+
+
+def test_fit_title_scores_are_the_stats_ones(national_fit):
+    """R² and MAPE in the title are mmmkit.stats' (the one home of fit scores)."""
+    from mmmkit import stats
+
+    (ax,) = _visible_axes(plots.fit(national_fit))
+    pp = national_fit.idata.posterior_predictive[national_fit.target].sum("geo")
+    mean = pp.mean(("chain", "draw")).values
+    actual = national_fit.idata.observed_data[national_fit.target].sum("geo").values
+    inside = stats.coverage(pp.stack(s=("chain", "draw")).transpose("s", ...).values, actual)
+    assert (f"R² {stats.r2(mean, actual):.2f}, MAPE {stats.mape(mean, actual):.1%}, "
+            f"{inside:.0%} of weeks") in ax.get_title()
+
+
+# -- one meaning per argument --------------------------------------------------------------
+def test_geo_is_a_deprecated_name_of_geos(panel_fit):
+    geo = panel_fit.data_.geos[1]
+    new = plots.contributions(panel_fit, geos=geo)
+    with pytest.warns(DeprecationWarning, match="geos="):
+        old = plots.contributions(panel_fit, geo=geo)
+    for a, b in zip(new.axes[0].collections, old.axes[0].collections, strict=True):
+        for pa, pb in zip(a.get_paths(), b.get_paths(), strict=True):
+            np.testing.assert_array_equal(pa.vertices, pb.vertices)
+    for fn in (plots.fit, plots.waterfall, plots.response_curves, plots.actual_spend,
+               plots.response_curve_draws):
+        with pytest.warns(DeprecationWarning, match="deprecated"):
+            fn(panel_fit, geo=geo)
+    with pytest.raises(TypeError, match="both"):
+        plots.waterfall(panel_fit, geos=geo, geo=geo)
+    np.testing.assert_allclose(plots.actual_spend(panel_fit, geos=[geo]),
+                               plots.actual_spend(panel_fit, geo))
+
+
+@pytest.mark.parametrize("fn", [plots.fit, plots.contributions, plots.waterfall, plots.roas,
+                                plots.response_curves, plots.adstock])
+def test_prob_is_keyword_only(national_fit, fn):
+    with pytest.raises(TypeError):
+        fn(national_fit, 0.8)
+    assert isinstance(fn(national_fit, prob=0.8), Figure)
+
+
+def test_prob_by_position_says_it_is_keyword_only(national_fit):
+    with pytest.raises(TypeError, match="keyword-only"):
+        plots.contributions(national_fit, 0.8)
+
+
+def test_one_string_is_one_channel(national_fit):
+    ch = national_fit.channels[0]
+    assert len(_visible_axes(plots.adstock(national_fit, channels=ch))) == 1
+    assert len(_visible_axes(plots.adstock(national_fit, ch))) == 1
+    assert len(_visible_axes(plots.response_curves(national_fit, channels=ch))) == 1
+    curves = plots.response_curve_draws(national_fit, ch, multipliers=[1.0])
+    assert list(curves["channel"].values) == [ch]
+    assert len(_visible_axes(plots.prior_posterior(national_fit, var_names="sigma"))) == 1
+    with pytest.raises(ValueError, match="Unknown channel"):
+        plots.adstock(national_fit, channels="radio")
 
 
 # -- contributions and waterfall -------------------------------------------------------------
@@ -144,7 +201,7 @@ def test_waterfall(model):
 
 # -- ROAS ------------------------------------------------------------------------------------
 def test_roas(model):
-    fig = plots.roas(model, currency="EUR")
+    fig = plots.roas(model, marginal=True, currency="EUR")
     axes = fig.axes
     assert len(axes) == 2
     for ax, marginal in zip(axes, (False, True), strict=True):
@@ -161,6 +218,8 @@ def test_roas(model):
 def test_roas_without_marginal(national_fit):
     fig = plots.roas(national_fit, marginal=False, prob=0.5)
     assert len(fig.axes) == 1
+    # the default agrees with MMM.roas: marginal=False
+    assert len(plots.roas(national_fit).axes) == 1
     assert "currency unit" in fig.axes[0].get_xlabel()
     assert "mean, 50% credible interval" in _legend_texts(fig)
 
@@ -189,6 +248,19 @@ def test_response_curve_draws_match_roas(model):
     np.testing.assert_allclose(curves["spend"].sel(multiplier=2.0).values, 2 * spend.values)
     mean = curves.mean(("chain", "draw"))
     assert (mean.diff("multiplier") > 0).all()  # more spend, more response
+
+
+def test_response_curve_draws_are_the_scenarios_curves(model):
+    """One implementation: the plotted draws are mmmkit.scenarios.response_curves' lift."""
+    from mmmkit import scenarios
+
+    mult = [0.0, 0.7, 1.3]
+    ours = plots.response_curve_draws(model, multipliers=mult)
+    theirs = scenarios.response_curves(model, multipliers=mult)
+    np.testing.assert_array_equal(
+        ours.values, theirs.lift.transpose("chain", "draw", "multiplier", "channel").values)
+    np.testing.assert_array_equal(ours["spend"].values,
+                                  theirs.spend.transpose("multiplier", "channel").values)
 
 
 def test_response_curves_subset_and_bad_input(national_fit):
@@ -311,6 +383,18 @@ def test_channel_groups(grouped_model):
     for fn in (plots.fit, plots.contributions, plots.waterfall, plots.roas,
                plots.response_curves):
         assert isinstance(fn(m), Figure)
+
+
+def test_every_public_function_is_importable_from_plots():
+    from mmmkit import parameter_plots, planning_plots
+
+    for module in (parameter_plots, planning_plots):
+        for name in module.__all__:
+            assert getattr(plots, name) is getattr(module, name)
+            assert name in plots.__all__
+    for name in ("fit", "contributions", "waterfall", "roas", "actual_spend",
+                 "plan_allocation", "plan_reference"):
+        assert callable(getattr(plots, name))
 
 
 def test_unfitted_model_raises(national_sim):

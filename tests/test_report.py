@@ -8,7 +8,6 @@ The browser test renders the page with headless Chromium when it is installed (D
 from __future__ import annotations
 
 import base64
-import importlib.util
 import re
 import shutil
 import struct
@@ -19,55 +18,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import xarray as xr
 
 import mmmkit as mk
-from mmmkit import plots
+from mmmkit import plots, scenarios
 from mmmkit.report import headline_table, health_checks, write_report
+from mmmkit.review import Review
 
 IMG_SRC = re.compile(r"<img\b[^>]*\bsrc=['\"]([^'\"]*)['\"]", re.IGNORECASE)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-class _Lift:
-    """The duck type of a scenario result: ``draws`` and ``summary(prob)``."""
-
-    def __init__(self, draws: xr.DataArray):
-        self.draws = draws
-
-    def summary(self, prob: float = 0.9) -> pd.DataFrame:
-        flat = self.draws.stack(s=("chain", "draw")).transpose("s", ...).values
-        lo, hi = np.quantile(flat, [(1 - prob) / 2, 1 - (1 - prob) / 2], axis=0)
-        return pd.DataFrame({"mean": flat.mean(0), "median": np.median(flat, 0), "lower": lo,
-                             "upper": hi, "prob_positive": (flat > 0).mean(0)},
-                            index=pd.Index(self.draws["channel"].values, name="channel"))
-
-
-class _Plan:
-    def __init__(self, allocation: pd.Series, lift: _Lift):
-        self.allocation = allocation
-        self.lift = lift
-
-
-def _lift(model, per_channel: float) -> _Lift:
-    rng = np.random.default_rng(0)
-    values = rng.normal(per_channel, abs(per_channel) / 4, (2, 100, len(model.channels)))
-    return _Lift(xr.DataArray(values, dims=("chain", "draw", "channel"),
-                              coords={"channel": model.channels}))
-
-
-REVIEW = pd.DataFrame({"finding": ["tv and search move together"], "severity": ["amber"]},
-                      index=pd.Index(["collinearity"], name="check"))
+#: a review as mmmkit.review.review returns it, with one hand-written finding
+REVIEW = Review(
+    flags=pd.DataFrame({"severity": ["warning"], "topic": ["collinearity"],
+                        "channel": ["tv, search"], "message": ["tv and search move together"],
+                        "what_to_do": ["vary one of them on its own"], "value": [0.9]}),
+    checks=pd.DataFrame(index=pd.Index(["tv", "search"], name="channel")))
 
 
 def _plan_and_scenario(model):
-    """mmmkit.scenarios' own results where the module exists; stand-ins of its duck type."""
+    """A budget plan and a scenario from mmmkit.scenarios."""
     spend = plots.actual_spend(model)
-    try:
-        from mmmkit import scenarios
-    except ImportError:
-        return (_Plan(spend.iloc[::-1].set_axis(spend.index), _lift(model, 12_345.0)),
-                {"search -10%": _lift(model, -2_000.0)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         plan = scenarios.optimize_budget(model, budget=float(spend.sum()))
@@ -80,18 +51,15 @@ def national_report(national_fit, tmp_path_factory):
     model = national_fit
     plan, scenario = _plan_and_scenario(model)
     path = tmp_path_factory.mktemp("report") / "sub" / "national.html"
-    # model.review() may not exist yet: stand one in, so the section is exercised
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(model, "review", lambda: REVIEW, raising=False)
-        out = write_report(model, path, title="Q4 media review", plan=plan,
-                           scenario=scenario, currency="EUR")
-    return out
+    # a Review computed beforehand is shown as it is (not computed again)
+    return write_report(model, path, title="Q4 media review", plan=plan, scenario=scenario,
+                        currency="EUR", review=REVIEW)
 
 
 @pytest.fixture(scope="module")
 def panel_report(panel_fit, tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "panel.html"
-    return write_report(panel_fit, path, prob=0.8)  # with the real review, where there is one
+    return write_report(panel_fit, path, prob=0.8)  # runs mmmkit.review.review itself
 
 
 def _row(page: str, name: str) -> str:
@@ -152,14 +120,13 @@ def test_headline_table_numbers(panel_fit):
 
 def test_optional_sections(national_report, panel_report):
     page = national_report.read_text(encoding="utf-8")
-    assert "tv and search move together" in page  # model.review()
+    assert "tv and search move together" in page  # the Review passed in
     assert "search -10%" in page and "Expected change in sales with this plan" in page
     panel = panel_report.read_text(encoding="utf-8")
     assert "id='plan'" not in panel and "id='scenario'" not in panel
     assert "80%:" in panel and "90%:" not in panel  # the chosen interval level throughout
     assert "currency units" in panel
-    has_review = hasattr(mk.MMM, "review") or importlib.util.find_spec("mmmkit.review")
-    assert ("id='review'" in panel) == bool(has_review)
+    assert "id='review'" in panel  # mmmkit.review.review(model), run by the report
 
 
 def test_health_verdicts(national_fit, monkeypatch):
@@ -181,6 +148,18 @@ def test_health_verdicts(national_fit, monkeypatch):
     checks = health_checks(national_fit)
     assert (checks.loc[["divergences", "r_hat", "ess_bulk", "ess_tail"], "verdict"]
             == "green").all()
+
+
+def test_prob_is_keyword_only_and_review_is_a_review(national_fit, tmp_path):
+    with pytest.raises(TypeError):
+        headline_table(national_fit, 0.8)
+    with pytest.raises(TypeError):
+        health_checks(national_fit, 0.8)
+    with pytest.raises(TypeError):
+        write_report(national_fit, tmp_path / "r.html", None, None, None, 0.8)
+    with pytest.raises(TypeError, match=r"mmmkit\.review\.Review"):
+        write_report(national_fit, tmp_path / "r.html", review=REVIEW.flags)
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_unfitted_model_raises(national_sim, tmp_path):
@@ -277,7 +256,9 @@ def test_report_says_where_plans_sit_at_limits_or_leave_the_data(national_fit, t
                                          n_uncertainty=0)
         up = scenarios.shift(national_fit, {"tv": 0.5})
     assert "tv" in plan.binding and up.extrapolates == ["tv"]
-    out = write_report(national_fit, tmp_path / "r.html", plan=plan, scenario={"tv +50%": up})
+    out = write_report(national_fit, tmp_path / "r.html", plan=plan, scenario={"tv +50%": up},
+                       review=False)
     text = Path(out).read_text()
+    assert "id='review'" not in text and "href='#review'" not in text
     assert "sits at limits: tv at its lower bound" in text
     assert "beyond the data" in text and "tv (highest week 1.50x the highest fitted week" in text

@@ -13,7 +13,7 @@ fits it, and scores:
 * per channel, ROAS and marginal ROAS (``model.roas(prob=0.9[, marginal=True])``): true value,
   posterior mean, median, 90% interval, whether it covers the truth, the signed relative error
   of the mean and the interval's width relative to the truth, and the review's verdict on the
-  channel (``model.review()``: flagged when a warning or problem names it);
+  channel (``mk.review.review(model)``: flagged when a warning or problem names it);
 * the stated reallocation (``mmmkit.scenarios.move``): lift mean and 90% interval vs the truth;
 * the optimiser (``mmmkit.scenarios.optimize_budget(model, n_uncertainty=0)``, default
   bounds): gain share = true lift of its allocation / true optimum lift;
@@ -235,7 +235,7 @@ def evaluate(name: str, ds: dgps.ZooDataset, args) -> list[dict]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            verdicts = review_by_channel(model.review(), ds.channels)
+            verdicts = review_by_channel(mk.review.review(model), ds.channels)
         fit_row["review_model_flags"] = verdicts["_model"]["flags"]
     except Exception as exc:
         error("review", exc)

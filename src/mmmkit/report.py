@@ -8,8 +8,13 @@ Contents, in reading order: a summary in sentences; the headline table (spend, c
 and its share of the target, ROAS and marginal ROAS per channel, each with its credible
 interval); the model's health (divergences, r-hat, ESS, fit) with a green / amber / red
 verdict and what to do; the charts of :mod:`mmmkit.plots`; the budget plan and scenario when
-given; ``model.review()`` when the model has it; a technical appendix (prior vs posterior,
-rank plots, specification) and a glossary.
+given; the findings of :func:`mmmkit.review.review`; a technical appendix (prior vs
+posterior, rank plots, specification) and a glossary.
+
+Usage: ``mmmkit.report.write_report(model, "report.html", plan=plan, currency="EUR")``. The
+report reads the model and the analyses' results (:mod:`mmmkit.scenarios`,
+:mod:`mmmkit.review`); its numbers are those of :meth:`mmmkit.MMM.roas`,
+:meth:`mmmkit.MMM.contributions` and :mod:`mmmkit.stats`, labelled by :mod:`mmmkit.formatting`.
 """
 
 from __future__ import annotations
@@ -21,14 +26,36 @@ import io
 from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mmmkit import plots
 from mmmkit.diagnostics import ESS_LIMIT, R_HAT_LIMIT
-from mmmkit.stats import check_prob
+from mmmkit.formatting import (
+    band,
+    flat,
+    interval_label,
+    level,
+    money,
+    number,
+    per_currency,
+    percent,
+    period,
+)
+from mmmkit.reading import (
+    actual_spend,
+    lift_total,
+    memoize,
+    plan_allocation,
+    plan_reference,
+    read,
+    summary_frame,
+)
+from mmmkit.report_text import CSS, GLOSSARY
+from mmmkit.review import Review
+from mmmkit.review import review as review_model
+from mmmkit.stats import check_prob, interval, mape, r2
 
 __all__ = ["headline_table", "health_checks", "write_report"]
 
@@ -45,43 +72,23 @@ _VERDICT_WORDS = {GREEN: "good", AMBER: "check", RED: "act"}
 # ---------------------------------------------------------------------------------------------
 # Numbers
 # ---------------------------------------------------------------------------------------------
-def _num(x: float, decimals: int = 0) -> str:
-    """Thousands separators; ``nan`` as an em dash."""
-    if x is None or not np.isfinite(x):
-        return "—"
-    text = f"{x:,.{decimals}f}"
-    return "0" if text.strip("-0.,") == "" and decimals == 0 else text
-
-
-def _money(x: float, currency: str | None) -> str:
-    """``EUR 1,234`` / ``$1,234``; plain ``1,234`` without a currency (the header says so)."""
-    if not currency:
-        return _num(x)
-    if len(currency) == 1:  # a symbol: $1,234
-        return f"{'-' if x < 0 else ''}{currency}{_num(abs(x))}"
-    return f"{currency} {_num(x)}"
-
-
-def _pct(x: float, decimals: int = 1) -> str:
-    return "—" if not np.isfinite(x) else f"{100 * x:.{decimals}f}%"
-
-
 def _summ(draws: np.ndarray, prob: float) -> dict[str, float]:
+    """Mean and equal-tailed ``prob`` interval of the draws (:func:`mmmkit.stats.interval`)."""
     draws = np.asarray(draws, dtype=float).ravel()
-    lo, hi = np.quantile(draws, [(1 - prob) / 2, 1 - (1 - prob) / 2])
+    lo, hi = interval(draws, prob)
     return {"mean": float(draws.mean()), "lower": float(lo), "upper": float(hi)}
 
 
 def _with_interval(stats: Mapping[str, float], fmt, prob: float) -> str:
     """Mean on one line, the interval below it in small type."""
-    return (f"<b>{fmt(stats['mean'])}</b><br><span class='ci'>{plots._level(prob)}: "
+    return (f"<b>{fmt(stats['mean'])}</b><br><span class='ci'>{level(prob)}: "
             f"{fmt(stats['lower'])} to {fmt(stats['upper'])}</span>")
 
 
 # ---------------------------------------------------------------------------------------------
 # Headline table
 # ---------------------------------------------------------------------------------------------
-def headline_table(model, prob: float = 0.9) -> pd.DataFrame:
+def headline_table(model, *, prob: float = 0.9) -> pd.DataFrame:
     """Per channel: spend, contribution, share of the target, ROAS and marginal ROAS.
 
     Returns
@@ -94,17 +101,17 @@ def headline_table(model, prob: float = 0.9) -> pd.DataFrame:
     the baseline has no spend or ROAS (NaN). Intervals are equal-tailed at ``prob``.
     """
     check_prob(prob)
-    data = plots._fitted(model)
-    contrib = plots._read(model, "contributions")
-    base = plots._read(model, "baseline")
+    data = model.fitted_data()
+    contrib = read(model, "contributions")
+    base = read(model, "baseline")
     keep = ("chain", "draw", "channel")
     contrib_tot = contrib.sum([d for d in contrib.dims if d not in keep])  # (chain, draw, C)
     base_tot = base.sum([d for d in base.dims if d not in ("chain", "draw")])  # (chain, draw)
     actual_total = float(np.asarray(data.target).sum())
-    spend = plots.actual_spend(model)
-    roas_d = plots._flat(plots._read(model, "roas_draws", False).sel(channel=model.channels))
-    mroas_d = plots._flat(plots._read(model, "roas_draws", True).sel(channel=model.channels))
-    contrib_d = plots._flat(contrib_tot.sel(channel=model.channels))  # (S, C)
+    spend = actual_spend(model)
+    roas_d = flat(read(model, "roas_draws", False).sel(channel=model.channels))
+    mroas_d = flat(read(model, "roas_draws", True).sel(channel=model.channels))
+    contrib_d = flat(contrib_tot.sel(channel=model.channels))  # (S, C)
     rows = {}
     for c, ch in enumerate(model.channels):
         rows[ch] = _row(spend[ch], contrib_d[:, c], actual_total, roas_d[:, c], mroas_d[:, c],
@@ -114,7 +121,7 @@ def headline_table(model, prob: float = 0.9) -> pd.DataFrame:
     finite = np.nan_to_num(roas_d), np.nan_to_num(mroas_d)
     rows["all media"] = _row(spend.sum(), contrib_d.sum(axis=1), actual_total,
                              finite[0] @ weights, finite[1] @ weights, prob)
-    rows["baseline"] = _row(np.nan, plots._flat(base_tot), actual_total, None, None, prob)
+    rows["baseline"] = _row(np.nan, flat(base_tot), actual_total, None, None, prob)
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "channel"
     frame.attrs.update(prob=prob, target=model.target, actual_total=actual_total)
@@ -135,7 +142,7 @@ def _row(spend, contrib, actual_total, roas, mroas, prob) -> dict[str, float]:
 def _headline_html(table: pd.DataFrame, model, prob: float, currency: str | None) -> str:
     t = html.escape(model.target)
     cur = html.escape(currency or "currency units")
-    per = html.escape(plots._per_currency(model, currency))
+    per = html.escape(per_currency(model, currency))
     head = (
         "<tr><th>Channel</th>"
         f"<th>Spend<br><span class='unit'>{cur}, period total</span></th>"
@@ -152,13 +159,13 @@ def _headline_html(table: pd.DataFrame, model, prob: float, currency: str | None
         cls = " class='total'" if name in ("all media", "baseline") else ""
         cells = [
             f"<th scope='row'>{html.escape(str(name))}</th>",
-            f"<td>{_money(row['spend'], currency) if np.isfinite(row['spend']) else '—'}</td>",
-            f"<td>{_with_interval(stats('contribution'), _num, prob)}</td>",
-            f"<td>{_with_interval(stats('share'), _pct, prob)}</td>",
+            f"<td>{money(row['spend'], currency) if np.isfinite(row['spend']) else '—'}</td>",
+            f"<td>{_with_interval(stats('contribution'), number, prob)}</td>",
+            f"<td>{_with_interval(stats('share'), percent, prob)}</td>",
         ]
         for key in ("roas", "mroas"):
             if np.isfinite(row[f"{key}_mean"]):
-                cells.append(f"<td>{_with_interval(stats(key), lambda v: _num(v, 2), prob)}</td>")
+                cells.append(f"<td>{_with_interval(stats(key), lambda v: number(v, 2), prob)}</td>")
             else:
                 cells.append("<td>—</td>")
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
@@ -169,7 +176,7 @@ def _headline_html(table: pd.DataFrame, model, prob: float, currency: str | None
 # ---------------------------------------------------------------------------------------------
 # Health
 # ---------------------------------------------------------------------------------------------
-def health_checks(model, prob: float = 0.9) -> pd.DataFrame:
+def health_checks(model, *, prob: float = 0.9) -> pd.DataFrame:
     """Sampler and fit checks, each with a verdict and what to do, in plain words.
 
     Returns
@@ -178,7 +185,7 @@ def health_checks(model, prob: float = 0.9) -> pd.DataFrame:
     ``fit``) and columns ``value`` (text), ``verdict`` (``"green"``, ``"amber"``, ``"red"``),
     ``meaning`` and ``action``.
     """
-    diag = plots._read(model, "diagnostics")
+    diag = read(model, "diagnostics")
     draws = int(diag.get("draws", 0)) or 1
     rows = {}
     div = int(diag["divergences"])
@@ -233,18 +240,15 @@ def health_checks(model, prob: float = 0.9) -> pd.DataFrame:
 def _fit_check(model, prob: float) -> tuple[str, str, str, str]:
     """In-sample fit of the total: R², MAPE and the share of weeks in the predictive band."""
     pp = model.idata.posterior_predictive[model.target].sum("geo")
-    draws = plots._flat(pp)
+    draws = flat(pp)
     actual = model.idata.observed_data[model.target].sum("geo").values
-    mean, lower, upper = plots._band(draws, prob)
+    mean, lower, upper = band(draws, prob)
     inside = float(np.mean((actual >= lower) & (actual <= upper)))
-    ss_tot = float(((actual - actual.mean()) ** 2).sum())
-    r2 = 1 - float(((actual - mean) ** 2).sum()) / ss_tot if ss_tot > 0 else float("nan")
-    nz = actual != 0
-    mape = float(np.mean(np.abs((actual - mean)[nz] / actual[nz]))) if nz.any() else np.nan
     gap = prob - inside
     verdict = GREEN if gap <= 0.1 else AMBER if gap <= 0.25 else RED
-    value = (f"R² {r2:.2f}, error {mape:.1%} per week, {inside:.0%} of weeks inside the "
-             f"{plots._level(prob)} band")
+    value = (f"R² {r2(mean, actual):.2f}, error {mape(mean, actual):.1%} per week, "
+             f"{inside:.0%} of weeks inside the "
+             f"{level(prob)} band")
     meaning = ("The model tracks the weekly target and its bands are honest."
                if verdict == GREEN else
                "More weeks fall outside the predictive band than they should: the model misses "
@@ -312,13 +316,13 @@ def _frame_html(frame: pd.DataFrame, money_cols=(), currency=None, decimals=None
         for col, value in row.items():
             if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
                 if col in money_cols:
-                    text = _money(float(value), currency)
+                    text = money(float(value), currency)
                 elif col in decimals:
-                    text = _num(float(value), decimals[col])
+                    text = number(float(value), decimals[col])
                 elif str(col).startswith("prob") or str(col).startswith("share"):
-                    text = _pct(float(value), 0)
+                    text = percent(float(value), 0)
                 else:
-                    text = _num(float(value), 0 if abs(float(value)) >= 100 else 2)
+                    text = number(float(value), 0 if abs(float(value)) >= 100 else 2)
             else:
                 text = html.escape(str(value))
             cells.append(f"<td>{text}</td>")
@@ -329,8 +333,8 @@ def _frame_html(frame: pd.DataFrame, money_cols=(), currency=None, decimals=None
 
 
 def _plan_html(model, plan, prob: float, currency: str | None) -> str:
-    actual = plots.plan_reference(model, plan)
-    planned = plots.plan_allocation(model, plan)
+    actual = plan_reference(model, plan)
+    planned = plan_allocation(model, plan)
     table = pd.DataFrame({
         "actual spend": actual, "actual share": actual / actual.sum() if actual.sum() else 0.0,
         "planned spend": planned,
@@ -339,7 +343,7 @@ def _plan_html(model, plan, prob: float, currency: str | None) -> str:
     })
     table.index.name = "channel"
     table.loc["total"] = [actual.sum(), 1.0, planned.sum(), 1.0, planned.sum() - actual.sum()]
-    money = ("actual spend", "planned spend", "change")
+    money_cols = ("actual spend", "planned spend", "change")
     parts = ["<h2 id='plan'>Budget plan</h2>",
              "<p>The plan's spend per channel over the planning period against what was "
              "actually spent. Each channel keeps the shape of its historical weekly pattern, "
@@ -353,19 +357,18 @@ def _plan_html(model, plan, prob: float, currency: str | None) -> str:
     parts += [
              _frame_html(table.rename(columns={"actual share": "share (actual)",
                                                "planned share": "share (plan)"}),
-                         money_cols=money, currency=currency)]
-    lift = plots._lift_total(plan, prob)
+                         money_cols=money_cols, currency=currency)]
+    lift = lift_total(plan, prob)
     if lift is not None:
         mean, lower, upper = lift
         parts.append(
             f"<p class='callout'>Expected change in {html.escape(model.target)} with this plan "
-            f"instead of the actual split: <b>{mean:+,.0f}</b> ({plots._interval(prob)} "
+            f"instead of the actual split: <b>{mean:+,.0f}</b> ({interval_label(prob)} "
             f"{lower:+,.0f} to {upper:+,.0f}).</p>")
-    summary = plots._summary(getattr(plan, "lift", None), prob) if getattr(
-        plan, "lift", None) is not None else None
+    summary = summary_frame(getattr(plan, "lift", None), prob)
     if summary is not None:
         parts.append(f"<p>Change in {html.escape(model.target)} by channel "
-                     f"({plots._interval(prob)}; prob_positive = chance the change is an "
+                     f"({interval_label(prob)}; prob_positive = chance the change is an "
                      "increase):</p>")
         parts.append(_frame_html(summary))
     uncertainty = getattr(plan, "uncertainty", None)
@@ -420,14 +423,14 @@ def _scenario_html(model, scenario, prob: float) -> str:
         if not isinstance(scenario, Mapping):  # one unnamed result: its own description
             name = getattr(result, "description", "") or name
         parts.append(f"<h3>{html.escape(str(name))}</h3>")
-        total = plots._lift_total(SimpleNamespace(lift=result), prob)
+        total = lift_total(SimpleNamespace(lift=result), prob)
         if total is not None:
             mean, lower, upper = total
             parts.append(
                 f"<p class='callout'>Change in {html.escape(model.target)}: <b>{mean:+,.0f}</b>"
-                f" ({plots._interval(prob)} {lower:+,.0f} to {upper:+,.0f}).</p>")
+                f" ({interval_label(prob)} {lower:+,.0f} to {upper:+,.0f}).</p>")
         parts += _limits_html(SimpleNamespace(lift=result))
-        summary = plots._summary(result, prob)
+        summary = summary_frame(result, prob)
         if summary is not None:
             parts.append(_frame_html(summary))
         elif total is None:
@@ -435,66 +438,46 @@ def _scenario_html(model, scenario, prob: float) -> str:
     return "".join(parts)
 
 
-def _review_function(model):
-    """``model.review`` when the model has it, else :func:`mmmkit.review.review` if present."""
-    if hasattr(model, "review"):
-        return model.review
-    try:
-        from mmmkit.review import review
-    except ImportError:
-        return None
-    return lambda: review(model)
-
-
 _SEVERITY_BADGE = {"problem": RED, "warning": AMBER, "info": GREEN}
 
 
-def _review_html(model) -> str:
-    """The review's findings, whatever its type (flags table, text, table, list, mapping)."""
-    try:
-        review = _review_function(model)()
-    except Exception as exc:  # an optional section must not sink the whole report
-        return (f"<h2 id='review'>Model review</h2><p class='note'>model.review() failed: "
-                f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>")
-    flags = getattr(review, "flags", None)
+def _review_section(model, review: Review | bool | None) -> str | None:
+    """The review section's HTML, or ``None`` to leave it out.
+
+    ``True`` runs :func:`mmmkit.review.review` (it draws from the prior: a few seconds); a
+    :class:`~mmmkit.review.Review` is shown as it is; ``False`` or ``None`` leave it out.
+    """
+    if review is None or review is False:
+        return None
+    if review is True:
+        try:
+            review = review_model(model)
+        except Exception as exc:  # an optional section must not sink the whole report
+            return ("<h2 id='review'>Model review</h2><p class='note'>"
+                    "mmmkit.review.review(model) failed: "
+                    f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>")
+    return _review_html(review)
+
+
+def _review_html(review: Review) -> str:
+    """The review's flags as a table, each with its severity badge and what to do."""
     intro = ("<h2 id='review'>Model review</h2><p>Checks of what the data can and cannot "
              "tell: channels the data cannot separate or identify, spend that hardly varies, "
              "an implausible baseline, convergence.</p>")
-    if isinstance(flags, pd.DataFrame):
-        if flags.empty:
-            return intro + "<p><span class='badge green'>green</span> Nothing to flag.</p>"
-        rows = []
-        for row in flags.to_dict("records"):
-            sev = str(row.get("severity", ""))
-            badge = f"<span class='badge {_SEVERITY_BADGE.get(sev, AMBER)}'>{html.escape(sev)}"
-            rows.append(
-                f"<tr><td>{badge}</span></td>"
-                + "".join(f"<td>{html.escape(str(row.get(k, '')))}</td>"
-                          for k in ("topic", "channel", "message", "what_to_do"))
-                + "</tr>")
-        return (intro + "<table class='health'><thead><tr><th>Severity</th><th>Topic</th>"
-                "<th>Channel</th><th>Finding</th><th>What to do</th></tr></thead><tbody>"
-                + "".join(rows) + "</tbody></table>")
-    return intro + _any_html(review)
-
-
-def _any_html(obj: Any) -> str:
-    if obj is None:
-        return "<p>No findings.</p>"
-    if hasattr(obj, "_repr_html_") and not isinstance(obj, (pd.DataFrame, pd.Series)):
-        obj = str(obj)
-    if isinstance(obj, pd.Series):
-        obj = obj.to_frame()
-    if isinstance(obj, pd.DataFrame):
-        return _frame_html(obj)
-    if isinstance(obj, str):
-        return f"<pre class='review'>{html.escape(obj)}</pre>"
-    if isinstance(obj, Mapping):
-        return "<dl>" + "".join(f"<dt>{html.escape(str(k))}</dt><dd>{_any_html(v)}</dd>"
-                                for k, v in obj.items()) + "</dl>"
-    if isinstance(obj, (list, tuple)):
-        return "<ul>" + "".join(f"<li>{_any_html(v)}</li>" for v in obj) + "</ul>"
-    return f"<pre class='review'>{html.escape(str(obj))}</pre>"
+    if review.flags.empty:
+        return intro + "<p><span class='badge green'>green</span> Nothing to flag.</p>"
+    rows = []
+    for row in review.flags.to_dict("records"):
+        sev = str(row["severity"])
+        badge = f"<span class='badge {_SEVERITY_BADGE.get(sev, AMBER)}'>{html.escape(sev)}"
+        rows.append(
+            f"<tr><td>{badge}</span></td>"
+            + "".join(f"<td>{html.escape(str(row[k]))}</td>"
+                      for k in ("topic", "channel", "message", "what_to_do"))
+            + "</tr>")
+    return (intro + "<table class='health'><thead><tr><th>Severity</th><th>Topic</th>"
+            "<th>Channel</th><th>Finding</th><th>What to do</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
 
 
 def _summary_sentences(model, table: pd.DataFrame, checks: pd.DataFrame, prob: float,
@@ -502,10 +485,10 @@ def _summary_sentences(model, table: pd.DataFrame, checks: pd.DataFrame, prob: f
     t = html.escape(model.target)
     media = table.loc["all media"]
     channels = table.loc[model.channels]
-    level = plots._level(prob)
+    lvl = level(prob)
     best = channels["roas_mean"].idxmax()
     # how sure is "best": the share of draws in which this channel has the highest ROAS
-    draws = plots._flat(plots._read(model, "roas_draws", False).sel(channel=model.channels))
+    draws = flat(read(model, "roas_draws", False).sel(channel=model.channels))
     p_best = float(np.mean(np.nanargmax(np.nan_to_num(draws, nan=-np.inf), axis=1)
                            == model.channels.index(best)))
     low_m = [html.escape(c) for c in model.channels if channels.loc[c, "mroas_upper"] < 1]
@@ -524,32 +507,32 @@ def _summary_sentences(model, table: pd.DataFrame, checks: pd.DataFrame, prob: f
     }[overall]
     items = [
         f"<li><span class='badge {overall}'>{overall}</span> {health}</li>",
-        f"<li>Media drove <b>{_num(media['contribution_mean'])} {t}</b> in the period "
-        f"({level} interval {_num(media['contribution_lower'])} to "
-        f"{_num(media['contribution_upper'])}), <b>{_pct(media['share_mean'])}</b> of all "
-        f"{t}, for a spend of <b>{_money(media['spend'], currency)}</b>"
+        f"<li>Media drove <b>{number(media['contribution_mean'])} {t}</b> in the period "
+        f"({lvl} interval {number(media['contribution_lower'])} to "
+        f"{number(media['contribution_upper'])}), <b>{percent(media['share_mean'])}</b> of all "
+        f"{t}, for a spend of <b>{money(media['spend'], currency)}</b>"
         f"{'' if currency else ' (currency units)'}.</li>",
-        f"<li>Every {html.escape(plots._per_currency(model, currency))} of media spend brought "
-        f"back <b>{_num(media['roas_mean'], 2)} {t}</b> "
-        f"on average ({level} interval {_num(media['roas_lower'], 2)} to "
-        f"{_num(media['roas_upper'], 2)}), carryover included.</li>",
+        f"<li>Every {html.escape(per_currency(model, currency))} of media spend brought "
+        f"back <b>{number(media['roas_mean'], 2)} {t}</b> "
+        f"on average ({lvl} interval {number(media['roas_lower'], 2)} to "
+        f"{number(media['roas_upper'], 2)}), carryover included.</li>",
         f"<li>Highest ROAS: <b>{html.escape(str(best))}</b> "
-        f"({_num(channels.loc[best, 'roas_mean'], 2)} {t} per "
-        f"{html.escape(plots._per_currency(model, currency))}; it has the highest ROAS in "
+        f"({number(channels.loc[best, 'roas_mean'], 2)} {t} per "
+        f"{html.escape(per_currency(model, currency))}; it has the highest ROAS in "
         f"{p_best:.0%} of the posterior draws).</li>",
     ]
     if high_m:
         items.append(f"<li>The next unit of spend still returns more than 1 {t} (marginal ROAS "
-                     f"above 1 with {level} credibility) on: {', '.join(high_m)}.</li>")
+                     f"above 1 with {lvl} credibility) on: {', '.join(high_m)}.</li>")
     if low_m:
         items.append(f"<li>The next unit of spend returns less than 1 {t} (marginal ROAS below 1"
-                     f" with {level} credibility) on: {', '.join(low_m)}. If {t} is revenue in "
+                     f" with {lvl} credibility) on: {', '.join(low_m)}. If {t} is revenue in "
                      "the spend's currency, extra budget there does not pay for itself.</li>")
     return "<ul class='summary'>" + "".join(items) + "</ul>"
 
 
 def _spec_html(model) -> str:
-    data = plots._fitted(model)
+    data = model.fitted_data()
     rows = []
     for ch in model.channels:
         ad, sat = model.media.adstock_of(ch), model.media.saturation_of(ch)
@@ -563,7 +546,7 @@ def _spec_html(model) -> str:
     geos = "national (one series)" if model.geo is None else f"{len(data.geos)} geos"
     return (
         f"<p>Target <b>{html.escape(model.target)}</b>; {geos}; {len(data.dates)} weeks "
-        f"({plots._period(model)}); controls: "
+        f"({period(model)}); controls: "
         f"{html.escape(', '.join(model.controls) or 'none')}; yearly seasonality order "
         f"{model.seasonality}; trend: {'yes' if model.trend else 'no'}; likelihood "
         f"{html.escape(model.likelihood)}.</p>"
@@ -575,81 +558,6 @@ def _spec_html(model) -> str:
     )
 
 
-_GLOSSARY = [
-    ("ROAS (return on ad spend)",
-     "Extra {t} a channel produced per unit of money spent on it over the period: the "
-     "model's expected {t} with the channel's actual spend minus with that channel switched "
-     "off, carryover after the period included, divided by the spend. Above 1 means each "
-     "unit of spend brought back more than one unit of {t}."),
-    ("Marginal ROAS",
-     "Extra {t} from the next unit of spend at today's level (every week's spend raised by "
-     "1%). Because of diminishing returns it is usually below ROAS; it is the number to "
-     "compare channels by when moving budget."),
-    ("Contribution",
-     "The part of each week's {t} the model attributes to a channel, in {t} units. Summed "
-     "over the period it is slightly below ROAS × spend, because effects that carry over "
-     "past the last week count in ROAS but not in the period's contribution."),
-    ("Baseline",
-     "The {t} the model expects without any media: the base level, trend, seasonality and "
-     "the control variables (price, promotions, ...)."),
-    ("Adstock (carryover)",
-     "Advertising keeps working after the week it runs. Adstock spreads each week's spend "
-     "effect over the following weeks; the chart shows the share landing in each week."),
-    ("Saturation (diminishing returns)",
-     "Each extra unit of spend in a week adds less than the one before it. The response "
-     "curves show this: they flatten as spend grows."),
-    ("Credible interval",
-     "The range that holds the true value with the stated probability (e.g. 90%), given the "
-     "data and the model. Narrow means the data pin the number down; wide means they do not."),
-    ("Response curve",
-     "Extra {t} (incremental, versus no spend) when a channel's whole spend pattern is "
-     "scaled up or down; the dot is the actual spend."),
-    ("Divergences, r-hat, ESS",
-     "Checks of the sampling that produced the numbers: divergences flag regions the sampler "
-     "could not explore, r-hat whether independent chains agree (≤ 1.01), ESS how many "
-     "effectively independent draws back each estimate (≥ 400)."),
-]
-
-_CSS = """
-:root { --ink:#1d2733; --muted:#5b6675; --line:#d9dee5; --band:#f4f6f9; --accent:#1f5fa8; }
-* { box-sizing: border-box; }
-body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  color: var(--ink); margin: 0; background: #fff; line-height: 1.45; font-size: 15px; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px 32px 64px; }
-header { border-bottom: 3px solid var(--accent); margin-bottom: 12px; }
-h1 { font-size: 28px; margin: 8px 0 4px; }
-h2 { font-size: 21px; margin: 36px 0 10px; padding-top: 8px; border-top: 1px solid var(--line); }
-h3 { font-size: 17px; margin: 20px 0 6px; }
-.sub, .note, .unit, .ci { color: var(--muted); }
-.sub { margin: 0 0 12px; }
-.unit { font-weight: normal; font-size: 12px; }
-.ci { font-size: 12px; white-space: nowrap; }
-nav { font-size: 14px; margin: 8px 0 4px; }
-nav a { color: var(--accent); margin-right: 14px; text-decoration: none; }
-table { border-collapse: collapse; margin: 8px 0 12px; font-size: 14px; }
-th, td { border-bottom: 1px solid var(--line); padding: 6px 10px; text-align: left;
-  vertical-align: top; }
-thead th { background: var(--band); border-bottom: 2px solid var(--line); }
-table.numbers td { text-align: right; font-variant-numeric: tabular-nums; }
-tr.total th, tr.total td { background: #fafbfc; font-style: italic; }
-table.health td:nth-child(4), table.health td:nth-child(5) { max-width: 330px; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
-  font-weight: bold; color: #fff; white-space: nowrap; }
-.badge.green { background: #2e8540; } .badge.amber { background: #d98c00; }
-.badge.red { background: #c0392b; }
-ul.summary li { margin: 4px 0; }
-.callout { background: var(--band); border-left: 4px solid var(--accent); padding: 8px 12px; }
-figure { margin: 18px 0 26px; }
-figcaption { margin-bottom: 6px; color: var(--ink); font-size: 14px; }
-img { max-width: 100%; height: auto; display: block; border: 1px solid var(--line); }
-dl.glossary dt { font-weight: bold; margin-top: 10px; }
-dl.glossary dd { margin: 2px 0 0 0; color: var(--ink); }
-pre.review { background: var(--band); padding: 10px; white-space: pre-wrap; font-size: 13px; }
-footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
-@media print { h2 { break-before: auto; } figure { break-inside: avoid; } nav { display: none; } }
-"""
-
-
 # ---------------------------------------------------------------------------------------------
 # The report
 # ---------------------------------------------------------------------------------------------
@@ -659,9 +567,10 @@ def write_report(
     title: str | None = None,
     plan=None,
     scenario=None,
+    *,
     prob: float = 0.9,
     currency: str | None = None,
-    review: bool = True,
+    review: Review | bool | None = True,
 ) -> Path:
     """Write a self-contained HTML report of a fitted model.
 
@@ -670,18 +579,19 @@ def write_report(
     model : a fitted :class:`~mmmkit.MMM`.
     path : where to write the ``.html`` file (parent folders are created).
     title : the page title (default "Media mix model report: <target>").
-    plan : optional budget plan: an object with ``.allocation`` (``pandas.Series`` channel ->
-        spend over the planning period, currency units) and optionally ``.lift`` (a scenario
-        result with ``.summary(prob)`` and ``.draws``), e.g.
-        ``mmmkit.scenarios.optimize_budget(...)``.
-    scenario : optional what-if result (``.summary(prob)``, ``.draws``), a mapping
-        ``{name: result}`` for several, or a DataFrame.
+    plan : optional budget plan, the :class:`mmmkit.scenarios.BudgetPlan` that
+        ``mmmkit.scenarios.optimize_budget(...)`` returns: its ``.allocation`` (channel ->
+        spend over the planning period, currency units) against ``.historical``, and its
+        ``.lift`` (a :class:`mmmkit.scenarios.LiftResult`).
+    scenario : optional what-if result (a :class:`mmmkit.scenarios.LiftResult`, e.g. of
+        ``mmmkit.scenarios.shift``), a mapping ``{name: result}`` for several, or a DataFrame.
     prob : credible-interval level used throughout (e.g. 0.9 for 90%).
     currency : spend unit in labels and tables, e.g. ``"EUR"`` or ``"$"`` (default: plain
         numbers, headers say "currency units").
-    review : include the model review: ``model.review()`` when the model has that method,
-        else :func:`mmmkit.review.review` when installed (it draws from the prior, which
-        takes a few seconds); ``False`` leaves the section out.
+    review : the model review section: ``True`` (default) runs
+        :func:`mmmkit.review.review` on the model (it draws from the prior, which takes a
+        few seconds); a :class:`mmmkit.review.Review` already computed with it is shown as
+        it is; ``False`` or ``None`` leave the section out.
 
     Returns
     -------
@@ -689,102 +599,127 @@ def write_report(
     inline base64 PNGs and the style sheet is inline.
     """
     check_prob(prob)
-    data = plots._fitted(model)
+    model.fitted_data()
+    if not (review is None or isinstance(review, bool | Review)):
+        raise TypeError("review must be True, False, None or the mmmkit.review.Review that "
+                        f"mmmkit.review.review(model) returns, got {type(review).__name__}.")
     path = Path(path)
-    t = html.escape(model.target)
     title = title or f"Media mix model report: {model.target}"
-    lvl = plots._level(prob)
-    with plots._memoize():
-        table = headline_table(model, prob)
-        checks = health_checks(model, prob)
-        sections = [
-            "<h2 id='summary'>Summary</h2>",
-            _summary_sentences(model, table, checks, prob, currency),
-            "<h2 id='headline'>Headline numbers by channel</h2>",
-            f"<p>Posterior means in bold with {lvl} credible intervals below. Spend and "
-            f"contribution are totals over the fitted period "
-            f"({plots._period(model)}{'' if model.geo is None else ', all geos'}). ROAS counts "
-            f"the carryover after the period, contribution does not, so ROAS × spend is a "
-            "little above the contribution.</p>",
-            _headline_html(table, model, prob, currency),
-            "<h2 id='health'>Model health: can these numbers be trusted?</h2>",
-            _health_html(checks),
-            "<h2 id='charts'>Charts</h2>",
-            _figure("Model fit", "fig-fit", plots.fit(model, prob=prob),
-                    f"Actual {t} (black) against the model's prediction (blue line) and its "
-                    f"{lvl} predictive band. Weeks far outside the band point to something the "
-                    "model does not know about (an event, a stock-out, a data error)."),
-            *([] if model.geo is None else [_figure(
-                "Model fit by geo", "fig-fit-geo", plots.fit(model, prob=prob, by_geo=True),
-                "The same comparison for each geo (the largest 12 when there are more).")]),
-            _figure("Where the target came from", "fig-contributions",
-                    plots.contributions(model, prob=prob),
-                    f"Each week's {t} split into the baseline (grey) and each channel's "
-                    f"contribution (colours), with the actual {t} on top."),
-            _figure("Totals by source", "fig-waterfall", plots.waterfall(model, prob=prob),
-                    f"Total {t} over the period built up step by step: baseline components, "
-                    "then each channel, ending at the model's expected total (the diamond is "
-                    "the actual total)."),
-            _figure("ROAS and marginal ROAS", "fig-roas",
-                    plots.roas(model, prob=prob, marginal=True, currency=currency),
-                    "Dots are means, bars the credible intervals; the dashed line marks 1. "
-                    "Compare channels by marginal ROAS when moving budget."),
-            _figure("Response curves", "fig-response",
-                    plots.response_curves(model, prob=prob, currency=currency),
-                    f"Extra {t} for more or less spend in each channel (same weekly pattern, "
-                    "scaled). Where the curve flattens, extra spend buys little."),
-            _figure("Carryover", "fig-adstock", plots.adstock(model, prob=prob),
-                    "How each channel's effect spreads over the weeks after the spend."),
-        ]
+    with memoize():
+        sections = _numbers_sections(model, prob, currency) + _chart_sections(model, prob,
+                                                                               currency)
+        nav_items = [("summary", "Summary"), ("headline", "Numbers"),
+                     ("health", "Model health"), ("charts", "Charts")]
         if plan is not None:
             sections.append(_plan_html(model, plan, prob, currency))
+            nav_items.append(("plan", "Budget plan"))
         if scenario is not None:
             sections.append(_scenario_html(model, scenario, prob))
-        with_review = review and _review_function(model) is not None
-        if with_review:
-            sections.append(_review_html(model))
-        sections += [
-            "<h2 id='appendix'>Technical appendix</h2>",
-            _figure("Prior vs posterior", "fig-priors", plots.prior_posterior(model),
-                    "Grey: what the model assumed before seeing data; blue: after. A blue "
-                    "shape that looks like the grey one means the data said little about that "
-                    "parameter, so the prior decides it."),
-            _figure("Sampler rank plots", "fig-rank", plots.diagnostics(model),
-                    "For a healthy fit each chain's bars are flat around the dashed line."),
-            "<h3>Specification</h3>",
-            _spec_html(model),
-            "<h2 id='glossary'>Glossary</h2>",
-            "<dl class='glossary'>" + "".join(
-                f"<dt>{html.escape(term)}</dt><dd>{html.escape(text.format(t=model.target))}"
-                "</dd>" for term, text in _GLOSSARY) + "</dl>",
-        ]
-    nav_items = [("summary", "Summary"), ("headline", "Numbers"), ("health", "Model health"),
-                 ("charts", "Charts")]
-    if plan is not None:
-        nav_items.append(("plan", "Budget plan"))
-    if scenario is not None:
-        nav_items.append(("scenario", "Scenario"))
-    if with_review:
-        nav_items.append(("review", "Review"))
+            nav_items.append(("scenario", "Scenario"))
+        review_html = _review_section(model, review)
+        if review_html is not None:
+            sections.append(review_html)
+            nav_items.append(("review", "Review"))
+        sections += _appendix_sections(model)
     nav_items += [("appendix", "Appendix"), ("glossary", "Glossary")]
-    nav = "".join(f"<a href='#{a}'>{label}</a>" for a, label in nav_items)
-    from mmmkit import __version__
-
-    geos = "national" if model.geo is None else f"{len(data.geos)} geos"
-    subtitle = (f"{t} · {len(model.channels)} channels ({html.escape(', '.join(model.channels))})"
-                f" · {geos} · {len(data.dates)} weeks, {plots._period(model)}")
-    stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    page = (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body><main>"
-        f"<header><h1>{html.escape(title)}</h1><p class='sub'>{subtitle}</p>"
-        f"<nav>{nav}</nav></header>{''.join(sections)}"
-        f"<footer>Generated {stamp} by mmmkit {html.escape(__version__)}. All intervals are "
-        f"{lvl} equal-tailed credible intervals from "
-        f"{_num(float(model.idata.posterior.sizes['chain'] * model.idata.posterior.sizes['draw']))}"
-        " posterior draws.</footer></main></body></html>\n"
-    )
+    page = _page(model, title, nav_items, sections, prob)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _numbers_sections(model, prob: float, currency: str | None) -> list[str]:
+    """Summary, headline table and model health."""
+    table = headline_table(model, prob=prob)
+    checks = health_checks(model, prob=prob)
+    return [
+        "<h2 id='summary'>Summary</h2>",
+        _summary_sentences(model, table, checks, prob, currency),
+        "<h2 id='headline'>Headline numbers by channel</h2>",
+        f"<p>Posterior means in bold with {level(prob)} credible intervals below. Spend and "
+        f"contribution are totals over the fitted period "
+        f"({period(model)}{'' if model.geo is None else ', all geos'}). ROAS counts "
+        f"the carryover after the period, contribution does not, so ROAS × spend is a "
+        "little above the contribution.</p>",
+        _headline_html(table, model, prob, currency),
+        "<h2 id='health'>Model health: can these numbers be trusted?</h2>",
+        _health_html(checks),
+    ]
+
+
+def _chart_sections(model, prob: float, currency: str | None) -> list[str]:
+    """The charts of :mod:`mmmkit.plots`, each with its caption."""
+    t = html.escape(model.target)
+    lvl = level(prob)
+    return [
+        "<h2 id='charts'>Charts</h2>",
+        _figure("Model fit", "fig-fit", plots.fit(model, prob=prob),
+                f"Actual {t} (black) against the model's prediction (blue line) and its "
+                f"{lvl} predictive band. Weeks far outside the band point to something the "
+                "model does not know about (an event, a stock-out, a data error)."),
+        *([] if model.geo is None else [_figure(
+            "Model fit by geo", "fig-fit-geo", plots.fit(model, prob=prob, by_geo=True),
+            "The same comparison for each geo (the largest 12 when there are more).")]),
+        _figure("Where the target came from", "fig-contributions",
+                plots.contributions(model, prob=prob),
+                f"Each week's {t} split into the baseline (grey) and each channel's "
+                f"contribution (colours), with the actual {t} on top."),
+        _figure("Totals by source", "fig-waterfall", plots.waterfall(model, prob=prob),
+                f"Total {t} over the period built up step by step: baseline components, "
+                "then each channel, ending at the model's expected total (the diamond is "
+                "the actual total)."),
+        _figure("ROAS and marginal ROAS", "fig-roas",
+                plots.roas(model, prob=prob, marginal=True, currency=currency),
+                "Dots are means, bars the credible intervals; the dashed line marks 1. "
+                "Compare channels by marginal ROAS when moving budget."),
+        _figure("Response curves", "fig-response",
+                plots.response_curves(model, prob=prob, currency=currency),
+                f"Extra {t} for more or less spend in each channel (same weekly pattern, "
+                "scaled). Where the curve flattens, extra spend buys little."),
+        _figure("Carryover", "fig-adstock", plots.adstock(model, prob=prob),
+                "How each channel's effect spreads over the weeks after the spend."),
+    ]
+
+
+def _appendix_sections(model) -> list[str]:
+    """Prior vs posterior, rank plots, specification and the glossary."""
+    return [
+        "<h2 id='appendix'>Technical appendix</h2>",
+        _figure("Prior vs posterior", "fig-priors", plots.prior_posterior(model),
+                "Grey: what the model assumed before seeing data; blue: after. A blue "
+                "shape that looks like the grey one means the data said little about that "
+                "parameter, so the prior decides it."),
+        _figure("Sampler rank plots", "fig-rank", plots.diagnostics(model),
+                "For a healthy fit each chain's bars are flat around the dashed line."),
+        "<h3>Specification</h3>",
+        _spec_html(model),
+        "<h2 id='glossary'>Glossary</h2>",
+        "<dl class='glossary'>" + "".join(
+            f"<dt>{html.escape(term)}</dt><dd>{html.escape(text.format(t=model.target))}"
+            "</dd>" for term, text in GLOSSARY) + "</dl>",
+    ]
+
+
+def _page(model, title: str, nav_items: list[tuple[str, str]], sections: list[str],
+          prob: float) -> str:
+    """The whole HTML document around the sections."""
+    from mmmkit import __version__
+
+    data = model.fitted_data()
+    t = html.escape(model.target)
+    nav = "".join(f"<a href='#{a}'>{label}</a>" for a, label in nav_items)
+    geos = "national" if model.geo is None else f"{len(data.geos)} geos"
+    subtitle = (f"{t} · {len(model.channels)} channels ({html.escape(', '.join(model.channels))})"
+                f" · {geos} · {len(data.dates)} weeks, {period(model)}")
+    stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    n_draws = float(model.idata.posterior.sizes["chain"] * model.idata.posterior.sizes["draw"])
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body><main>"
+        f"<header><h1>{html.escape(title)}</h1><p class='sub'>{subtitle}</p>"
+        f"<nav>{nav}</nav></header>{''.join(sections)}"
+        f"<footer>Generated {stamp} by mmmkit {html.escape(__version__)}. All intervals are "
+        f"{level(prob)} equal-tailed credible intervals from {number(n_draws)}"
+        " posterior draws.</footer></main></body></html>\n"
+    )

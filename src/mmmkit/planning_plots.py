@@ -1,0 +1,220 @@
+"""Planning charts: response curves and a budget plan against the actual split.
+
+Imported by :mod:`mmmkit.plots`, which re-exports every public name here: use
+``mmmkit.plots.response_curves`` etc. The curves are :func:`mmmkit.scenarios.response_curves`
+(the one implementation, shared with the scenarios and the optimiser); these functions only
+select, label and draw them. The conventions of :mod:`mmmkit.plots` apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from mmmkit.figures import (
+    ACTUAL_COLOR,
+    BASELINE_COLOR,
+    PREDICTED_COLOR,
+    ImageFigure,
+    channel_colors,
+    grid,
+    thousands,
+)
+from mmmkit.formatting import band, currency_label, flat, interval_label
+from mmmkit.reading import (
+    lift_total,
+    plan_allocation,
+    plan_reference,
+    renamed_geos,
+    select_channels,
+    select_geos,
+)
+from mmmkit.scenarios import response_curves as scenario_response_curves
+from mmmkit.stats import check_prob
+
+__all__ = ["DEFAULT_MULTIPLIERS", "budget_plan", "response_curve_draws", "response_curves"]
+
+DEFAULT_MULTIPLIERS = np.round(np.linspace(0.0, 2.0, 21), 6)
+
+
+# ---------------------------------------------------------------------------------------------
+# Response curves
+# ---------------------------------------------------------------------------------------------
+def response_curve_draws(
+    model,
+    channels: str | Sequence[str] | None = None,
+    multipliers: Sequence[float] | None = None,
+    *,
+    geos: str | Sequence[str] | None = None,
+    geo: str | Sequence[str] | None = None,
+) -> xr.DataArray:
+    """Incremental target when each channel's historical spend pattern is scaled.
+
+    For multiplier ``m`` every week's (and geo's) spend of the channel is ``m`` times the
+    actual; the response is the expected target over the fitted weeks plus the ``max_lag - 1``
+    weeks of carryover after them, minus the same with the channel's spend at zero. At
+    ``m = 1`` the response divided by the spend is the channel's ROAS. The numbers are
+    :func:`mmmkit.scenarios.response_curves`'s ``lift``, relabelled.
+
+    Parameters
+    ----------
+    model : a fitted :class:`~mmmkit.MMM`.
+    channels : channels to trace (default all; a string is one channel).
+    multipliers : spend multipliers (``>= 0``; default 0, 0.1, ..., 2).
+    geos : ``None`` for the total over geos, or a geo label / list of labels to sum.
+    geo : deprecated name of ``geos``.
+
+    Returns
+    -------
+    DataArray ``(chain, draw, multiplier, channel)`` in target units (totals over the selected
+    geos), with coordinate ``spend`` ``(multiplier, channel)``: the scaled total spend in
+    currency units.
+    """
+    geos = renamed_geos(geos, geo, "response_curve_draws")
+    model.fitted_data()
+    selected = select_geos(model, geos)
+    names = select_channels(model, channels)
+    mult = np.asarray(DEFAULT_MULTIPLIERS if multipliers is None else multipliers, dtype=float)
+    if mult.ndim != 1 or mult.size == 0 or (mult < 0).any() or not np.isfinite(mult).all():
+        raise ValueError("multipliers must be a non-empty list of finite numbers >= 0.")
+    all_geos = len(selected) == len(model.fitted_data().geos)
+    result = scenario_response_curves(model, names, mult, geos=None if all_geos else selected)
+    lift = result.lift.transpose("chain", "draw", "multiplier", "channel")
+    spend = result.spend.transpose("multiplier", "channel")
+    return xr.DataArray(
+        lift.values, dims=lift.dims,
+        coords={"chain": lift["chain"].values, "draw": lift["draw"].values,
+                "multiplier": mult, "channel": names,
+                "spend": (("multiplier", "channel"), spend.values)},
+        name="incremental_" + model.target,
+        attrs={"units": model.target, "spend_units": "currency"},
+    )
+
+
+def response_curves(
+    model,
+    channels: str | Sequence[str] | None = None,
+    multipliers: Sequence[float] | None = None,
+    *,
+    prob: float = 0.9,
+    currency: str | None = None,
+    geos: str | Sequence[str] | None = None,
+    geo: str | Sequence[str] | None = None,
+) -> Figure:
+    """Response curves: incremental target against total spend, one panel per channel.
+
+    Each channel keeps its historical weekly (and geo) pattern, scaled by ``multipliers``
+    (default 0, 0.1, ..., 2 times the actual spend), as in :func:`response_curve_draws`.
+
+    Parameters
+    ----------
+    model : a fitted :class:`~mmmkit.MMM`.
+    channels : channels to draw (default all; a string is one channel).
+    multipliers : spend multipliers (``>= 0``); 1 (the actual spend) is always added.
+    prob : level of the band.
+    currency : spend unit for the labels (default "currency units").
+    geos : ``None`` for the total over geos, or a geo label / list of labels.
+    geo : deprecated name of ``geos``.
+
+    Returns
+    -------
+    Figure with one axes per channel: x is the total spend over the fitted period (currency),
+    y the incremental target over the period and its carryover (target units); the mean
+    curve, its ``prob`` band and the actual spend (marker and dotted line).
+    """
+    geos = renamed_geos(geos, geo, "response_curves")
+    model.fitted_data()
+    check_prob(prob)
+    mult = np.asarray(DEFAULT_MULTIPLIERS if multipliers is None else multipliers, dtype=float)
+    mult = np.unique(np.append(mult, 1.0))  # the current spend is always on the curve
+    curves = response_curve_draws(model, channels, mult, geos=geos)
+    cur = currency_label(model, currency)
+    colors = channel_colors(model)
+    names = list(curves["channel"].values)
+    fig, axes = grid(len(names), 3, 4.3, 3.4)
+    one = int(np.argmin(np.abs(mult - 1.0)))
+    for ax, ch in zip(axes, names, strict=True):
+        draws = flat(curves.sel(channel=ch))  # (S, M)
+        x = curves["spend"].sel(channel=ch).values
+        mean, lower, upper = band(draws, prob)
+        ax.fill_between(x, lower, upper, color=colors[ch], alpha=0.22, lw=0,
+                        label=interval_label(prob))
+        ax.plot(x, mean, color=colors[ch], lw=2, label="mean response")
+        if x[one] > 0:
+            ax.axvline(x[one], color="#555555", ls=":", lw=1)
+            ax.plot(x[one], mean[one], "o", color=ACTUAL_COLOR, ms=6,
+                    label=f"actual spend: {x[one]:,.0f}")
+        else:
+            ax.text(0.5, 0.5, "no spend in the period", transform=ax.transAxes, ha="center")
+        ax.set_title(ch, fontsize=10)
+        ax.set_xlabel(f"spend over the period ({cur})")
+        ax.set_ylabel(f"incremental {model.target}")
+        thousands(ax, "x")
+        thousands(ax, "y")
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=7.5)
+    fig.suptitle(f"Response curves: extra {model.target} (period + carryover, vs no spend) "
+                 f"at {mult.min():g}–{mult.max():g}× each channel's actual spend", fontsize=10.5)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Budget plan
+# ---------------------------------------------------------------------------------------------
+def budget_plan(model, plan, currency: str | None = None, *, prob: float = 0.9) -> Figure:
+    """A budget plan's allocation against the actual split of spend, per channel.
+
+    Parameters
+    ----------
+    model : a fitted :class:`~mmmkit.MMM`.
+    plan : a :class:`mmmkit.scenarios.BudgetPlan` (what ``optimize_budget`` returns): its
+        ``.allocation`` (channel -> spend over the planning period, currency units) is drawn
+        against ``.historical`` (the actual spend over that period) and ``.lift`` gives the
+        expected change in the target. A ``pandas.Series`` channel -> spend works too (it is
+        compared with the fitted period's spend).
+    currency : spend unit for the labels (default "currency units").
+    prob : interval level of the lift quoted in the title (when the plan has one).
+
+    Returns
+    -------
+    Figure with one axes: two bars per channel (actual, planned) in currency units over the
+    period, each labelled with its share of its total.
+    """
+    model.fitted_data()
+    actual = plan_reference(model, plan)
+    planned = plan_allocation(model, plan)
+    cur = currency_label(model, currency)
+    x = np.arange(len(model.channels))
+    fig = ImageFigure(figsize=(max(6.5, 1.4 * len(x) + 2.5), 4.3), layout="constrained")
+    ax = fig.subplots()
+    width = 0.38
+    for offset, values, label, style in (
+        (-width / 2, actual, "actual spend", {"color": BASELINE_COLOR}),
+        (width / 2, planned, "planned spend", {"color": PREDICTED_COLOR}),
+    ):
+        bars = ax.bar(x + offset, values.values, width=width, label=label, edgecolor="white",
+                      **style)
+        total = float(values.sum())
+        ax.bar_label(bars, labels=[f"{v:,.0f}\n{v / total:.0%}" if total else f"{v:,.0f}"
+                                   for v in values.values], fontsize=7, padding=2)
+    ax.set_xticks(x, model.channels)
+    ax.set_xlabel("channel")
+    ax.set_ylabel(f"spend over the period ({cur})")
+    thousands(ax)
+    ax.margins(y=0.18)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right")
+    title = (f"Budget plan vs actual split\nactual total {actual.sum():,.0f}, "
+             f"plan total {planned.sum():,.0f} ({cur})")
+    lift = lift_total(plan, prob)
+    if lift is not None:
+        mean, lower, upper = lift
+        title += (f"\nexpected change in {model.target}: {mean:+,.0f} "
+                  f"({interval_label(prob)} {lower:+,.0f} to {upper:+,.0f})")
+    ax.set_title(title, fontsize=10)
+    return fig
