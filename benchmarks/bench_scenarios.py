@@ -8,7 +8,7 @@ seconds:
   subsample, polish on all draws, per-draw uncertainty on 40 draws, and the plan's lift);
 * ``lift_seconds``: ``incremental_lift`` of a full-period plan (every channel changed);
 * ``shift_seconds``: ``shift`` of two channels over a 13-week window;
-* with ``--by-geo``, ``by_geo_seconds``: ``optimize_budget(by_geo=True)`` (one variable per
+* with ``--by-geo``, ``by_geo_seconds``: ``optimize_budget(per_geo=True)`` (one variable per
   geo-channel cell, no per-draw uncertainty).
 
 Run: ``.venv/bin/python benchmarks/bench_scenarios.py [--draws 1000] [--geos 50] ...``
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--by-geo", action="store_true",
-                        help="also time optimize_budget(by_geo=True) (geos x channels cells)")
+                        help="also time optimize_budget(per_geo=True) (geos x channels cells)")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -71,7 +71,7 @@ def main() -> None:
     extra = {}
     if args.by_geo:
         t0 = time.perf_counter()
-        cells = scenarios.optimize_budget(model, seed=args.seed, by_geo=True, n_uncertainty=0)
+        cells = scenarios.optimize_budget(model, seed=args.seed, per_geo=True, n_uncertainty=0)
         extra = {"by_geo_seconds": round(time.perf_counter() - t0, 2),
                  "by_geo_converged": cells.converged,
                  "by_geo_lift_mean": float(cells.lift.total.values.mean())}
