@@ -253,3 +253,37 @@ def test_panel_save_load(panel_fit, tmp_path):
     panel_fit.save(tmp_path / "panel.mmm")
     loaded = mk.MMM.load(tmp_path / "panel.mmm")
     pd.testing.assert_frame_equal(loaded.roas(by_geo=True), panel_fit.roas(by_geo=True))
+
+
+def test_date_reading_options_travel_with_the_model(national_fit, national_sim, tmp_path):
+    """A model told dayfirst=True reads day-first text dates everywhere it takes a frame
+    (plans, holdouts) and keeps the option through save and load."""
+    text = national_sim.data.assign(date=national_sim.data["date"].dt.strftime("%d/%m/%Y"))
+    model = mk.MMM(**national_sim.model_kwargs(), dayfirst=True).from_posterior(
+        text, national_fit.idata.posterior)
+    assert model.fitted_data().dates.equals(national_fit.fitted_data().dates)
+    plan = text[["date", *national_sim.channels]].iloc[-20:].copy()
+    plan["tv"] *= 1.2
+    by_text = mk.scenarios.incremental_lift(model, plan)
+    as_dates = plan.assign(date=national_sim.data["date"].iloc[-20:].to_numpy())
+    by_date = mk.scenarios.incremental_lift(national_fit, as_dates)
+    np.testing.assert_allclose(by_text.total.values, by_date.total.values, rtol=1e-12)
+    model.save(tmp_path / "dayfirst.mmm")
+    loaded = mk.MMM.load(tmp_path / "dayfirst.mmm")
+    assert loaded.dayfirst is True and loaded.date_format is None
+    assert loaded.config() == model.config()
+
+
+def test_files_written_before_the_date_options_still_load(saved, national_fit, tmp_path):
+    """Files from before dayfirst/date_format were saved have neither field: they mean None."""
+    def drop(meta):
+        assert "dayfirst" in meta["config"] and "date_format" in meta["config"]
+        del meta["config"]["dayfirst"], meta["config"]["date_format"]
+
+    old = _meta(drop)(saved, tmp_path)
+    model = mk.MMM.load(old)
+    assert model.dayfirst is None and model.date_format is None
+    pd.testing.assert_frame_equal(model.roas(), national_fit.roas())
+    bad = _spec("dayfirst", "yes")(saved, tmp_path)
+    with pytest.raises(mk.ModelFileError, match="dayfirst"):
+        mk.MMM.load(bad)

@@ -260,7 +260,8 @@ def _clean(model: MMM, df: pd.DataFrame) -> pd.DataFrame:
     """``df`` validated with the model's columns (bad input fails before any fit)."""
     return validate_frame(
         df, date=model.date, target=model.target, channels=model.channels, geo=model.geo,
-        controls=model.controls, min_weeks=1)
+        controls=model.controls, min_weeks=1, dayfirst=model.dayfirst,
+        date_format=model.date_format)
 
 
 def _fit_and_score(model: MMM, clean: pd.DataFrame, train_dates, test_dates, seed,

@@ -26,7 +26,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from mmmkit.adstock import ADSTOCKS, adstock_from_config
+from mmmkit.design import ModelData
 from mmmkit.errors import ModelFileError
+from mmmkit.graph import LIKELIHOODS
+from mmmkit.priors import Prior
+from mmmkit.saturation import SATURATIONS, saturation_from_config
 
 FORMAT = "mmmkit-model"
 FORMAT_VERSION = 1
@@ -35,6 +40,8 @@ GROUPS = ("posterior", "sample_stats", "posterior_predictive", "observed_data", 
 # The specification fields MMM.config() writes.
 CONFIG_FIELDS = ("date", "target", "channels", "geo", "controls", "adstock", "saturation",
                  "seasonality", "trend", "likelihood", "priors", "roas_priors", "lift_tests")
+# fields added later, with the value a file written before them means
+OPTIONAL_FIELDS = {"dayfirst": None, "date_format": None}
 _REDO = "save the model again with model.save(path), or refit it"
 
 
@@ -198,14 +205,11 @@ def check_config(config) -> None:
     ------
     ValueError : naming the first wrong field.
     """
-    from mmmkit.adstock import ADSTOCKS
-    from mmmkit.graph import LIKELIHOODS
-    from mmmkit.saturation import SATURATIONS
 
     if not isinstance(config, dict):
         raise ValueError(f"the specification is {type(config).__name__}, not a JSON object.")
     missing = [k for k in CONFIG_FIELDS if k not in config]
-    extra = [k for k in config if k not in CONFIG_FIELDS]
+    extra = [k for k in config if k not in CONFIG_FIELDS and k not in OPTIONAL_FIELDS]
     if missing or extra:
         raise ValueError(f"the specification has fields missing {missing}, unknown {extra}.")
     for name in ("date", "target"):
@@ -291,9 +295,6 @@ def model_from_config(cls, config):
     Rebuilds transforms, priors, ROAS priors and lift tests from JSON; shared by
     :func:`read_model` and :meth:`mmmkit.MMM.clone`.
     """
-    from mmmkit.adstock import adstock_from_config
-    from mmmkit.priors import Prior
-    from mmmkit.saturation import saturation_from_config
 
     ad = {ch: adstock_from_config(c) for ch, c in config["adstock"].items()}
     sat = {ch: saturation_from_config(c) for ch, c in config["saturation"].items()}
@@ -310,6 +311,8 @@ def model_from_config(cls, config):
         likelihood=config["likelihood"],
         priors={k: Prior.from_dict(v) for k, v in config["priors"].items()},
         roas_priors={k: Prior.from_dict(v) for k, v in config.get("roas_priors", {}).items()},
+        dayfirst=config.get("dayfirst", OPTIONAL_FIELDS["dayfirst"]),
+        date_format=config.get("date_format", OPTIONAL_FIELDS["date_format"]),
     )
     if config.get("lift_tests"):
         model.add_lift_tests(pd.DataFrame(config["lift_tests"]))
@@ -319,7 +322,6 @@ def model_from_config(cls, config):
 # -- the arrays ----------------------------------------------------------------------------------
 def _model_data(path: Path, groups: dict[str, xr.Dataset], config: dict):
     """The fitted data, checked against the specification (names, dimensions, finite values)."""
-    from mmmkit.design import ModelData
 
     observed, const = groups["observed_data"], groups["constant_data"]
     target = _array(path, observed, "observed_data", config["target"], ("geo", "date"))

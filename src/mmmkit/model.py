@@ -254,6 +254,8 @@ class MMM:
             "priors": {k: p.to_dict() for k, p in self.model_priors.items()},
             "roas_priors": {k: p.to_dict() for k, p in self.roas_priors.items()},
             "lift_tests": _lift_tests_to_records(self.lift_tests),
+            "dayfirst": self.dayfirst,
+            "date_format": self.date_format,
         }
 
     def add_lift_tests(self, tests: pd.DataFrame) -> MMM:

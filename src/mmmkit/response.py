@@ -280,7 +280,8 @@ def read_plan(model: MMM, frame: pd.DataFrame, what: str):
     """Validate a plan frame: ``(dates, geos, spend (G', T, C) user order)``."""
     data = model.fitted_data()
     clean = validate_frame(frame, date=model.date, target=None, channels=model.channels,
-                           geo=model.geo, controls=(), min_weeks=1, require_spend=False)
+                           geo=model.geo, controls=(), min_weeks=1, require_spend=False,
+                           dayfirst=model.dayfirst, date_format=model.date_format)
     arrays = frame_to_arrays(clean, date=model.date, target=None, channels=model.channels,
                              geo=model.geo)
     dates = pd.DatetimeIndex(arrays["dates"])
