@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from mmmkit.design import ModelData, fourier_features, fourier_labels, interleave_fourier
-from mmmkit.scaling import spend_scale, target_scale
 
 
 def _data(T: int = 10) -> ModelData:
@@ -19,17 +18,6 @@ def _data(T: int = 10) -> ModelData:
                      geos=["a", "b"], channels=["x", "y", "z"], controls=["p"], spend=spend,
                      target=rng.uniform(50, 150, (2, T)),
                      control_values=rng.normal(size=(2, T, 1)))
-
-
-def test_spend_scale_is_the_mean_of_active_weeks():
-    data = _data()
-    scale = spend_scale(data.spend)
-    assert scale[0, 0] == pytest.approx(data.spend[0, 4:, 0].mean())  # dark weeks left out
-    # a geo that never spends takes the channel's mean over all active geo-weeks
-    assert scale[1, 2] == pytest.approx(data.spend[0, :, 2].mean())
-    np.testing.assert_allclose(data.spend_scale, scale)
-    np.testing.assert_allclose(target_scale(data.target), np.abs(data.target).mean(axis=1))
-    assert target_scale(np.zeros((1, 4)))[0] == 1.0
 
 
 def test_trend_is_centred_on_the_fitted_period_and_continues():

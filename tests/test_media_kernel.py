@@ -144,8 +144,8 @@ def test_fused_and_reference_models_have_the_same_log_density():
 
     from mmmkit.graph import build_pymc_model
 
-    class SquareRootSaturation(mk.HillSaturation):  # no kernel: the generic path
-        kind = "square_root_test"
+    class SquareRootSaturation(mk.HillSaturation):
+        """Declares no kernel of its own (Hill's is not inherited): the generic path."""
 
     sim = mk.simulate.simulate(n_geos=3, n_weeks=40, n_channels=4, seed=7)
     channels = sim.channels

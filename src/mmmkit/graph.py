@@ -123,18 +123,7 @@ def build_pymc_model(
     n_geos, n_weeks = data.n_geos, data.n_weeks
     roas_channels = [ch for ch in media.order if ch in roas_priors]
     free_channels = [ch for ch in media.order if ch not in roas_priors]
-    coords = {
-        "geo": data.geos,
-        "date": data.dates,
-        "channel": media.order,
-        "control": data.controls,
-        "fourier": fourier_labels(seasonality),
-        **media.coords(),
-    }
-    if roas_channels:
-        coords |= {"roas_channel": roas_channels, "channel_free": free_channels}
-    if lift_tests:
-        coords["lift_test"] = list(range(len(lift_tests)))
+    coords = _coords(data, media, seasonality, roas_channels, free_channels, len(lift_tests))
     spend = media.reorder(data.scaled_spend())
     # ROAS counts carryover after the period, so its channels need the response in the tail
     tail = media.max_lag - 1 if roas_channels else 0
@@ -143,22 +132,7 @@ def build_pymc_model(
     with pm.Model(coords=coords) as model:
         y = pm.Data("target_scaled", data.scaled_target(), dims=("geo", "date"))
         media_graph, transform_params = media.build(spend, fused=fused_media)
-
-        if n_geos > 1:
-            effect_sd = priors["channel_effect_sigma"].create(
-                "channel_effect_sigma", dims="channel")
-            z = pm.Normal("channel_effect_z", 0.0, 1.0, dims=("geo", "channel"))
-            deviation = effect_sd[None, :] * z
-        else:
-            deviation = pt.zeros((1, len(media.order)))
-        if roas_channels:
-            effect_mu = _effect_mu_from_roas(
-                data, media, priors, roas_priors, roas_channels, free_channels,
-                media_graph.response(), deviation)  # response (G, T + tail, C)
-        else:
-            effect_mu = _effect_level(data, media, priors, list(media.order), "channel")
-        log_effect = effect_mu[None, :] + deviation
-        effect = pm.Deterministic("channel_effect", pt.exp(log_effect), dims=("geo", "channel"))
+        effect = _channel_effect(data, media, priors, roas_priors, media_graph)
 
         # Centred media (as one centres predictors in a regression): NUTS moves each geo's mean
         # level, which the data fix tightly, and the intercept is derived. Otherwise every geo's
@@ -172,20 +146,7 @@ def build_pymc_model(
         # the intercept's own prior, exactly: (level, ...) -> (intercept, ...) is a shift
         pm.Potential("intercept_prior", pt.sum(priors["intercept"].logp(intercept)))
         mu = level[:, None] + (media_term - media_mean[:, None])
-        if trend:
-            time = pm.Data("time", data.trend(), dims="date")
-            slope = priors["trend"].create("trend", dims="geo")
-            mu = mu + slope[:, None] * time[None, :]
-        if seasonality > 0:
-            fourier = pm.Data("fourier_features", fourier_features(data.dates, seasonality),
-                              dims=("date", "fourier"))
-            gamma = priors["seasonality"].create("seasonality", dims="fourier")
-            mu = mu + pt.dot(fourier, gamma)[None, :]
-        if data.controls:
-            controls = pm.Data("controls_scaled", data.scaled_controls(),
-                               dims=("geo", "date", "control"))
-            coef = priors["control_coef"].create("control_coef", dims="control")
-            mu = mu + pt.dot(controls, coef)
+        mu = _with_baseline(mu, data, priors, seasonality=seasonality, trend=trend)
 
         if lift_tests:
             _lift_test_likelihood(data, media, lift_tests, transform_params, effect)
@@ -199,6 +160,71 @@ def build_pymc_model(
         else:  # pragma: no cover - checked in MMM.__init__
             raise ValueError(likelihood)
     return model
+
+
+def _channel_effect(data: ModelData, media: MediaBlock, priors: Mapping[str, Prior],
+                    roas_priors: Mapping[str, Prior], media_graph):
+    """``channel_effect`` ``(G, C)``: the log effect level per channel (from its ROAS where
+    one is given), plus the geos' partially pooled deviations from it."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    roas_channels = [ch for ch in media.order if ch in roas_priors]
+    free_channels = [ch for ch in media.order if ch not in roas_priors]
+    if data.n_geos > 1:
+        effect_sd = priors["channel_effect_sigma"].create("channel_effect_sigma", dims="channel")
+        z = pm.Normal("channel_effect_z", 0.0, 1.0, dims=("geo", "channel"))
+        deviation = effect_sd[None, :] * z
+    else:
+        deviation = pt.zeros((1, len(media.order)))
+    if roas_channels:
+        effect_mu = _effect_mu_from_roas(
+            data, media, priors, roas_priors, roas_channels, free_channels,
+            media_graph.response(), deviation)  # response (G, T + tail, C)
+    else:
+        effect_mu = _effect_level(data, media, priors, list(media.order), "channel")
+    log_effect = effect_mu[None, :] + deviation
+    return pm.Deterministic("channel_effect", pt.exp(log_effect), dims=("geo", "channel"))
+
+
+def _coords(data: ModelData, media: MediaBlock, seasonality: int, roas_channels: list[str],
+            free_channels: list[str], n_lift_tests: int) -> dict[str, list]:
+    coords = {
+        "geo": data.geos,
+        "date": data.dates,
+        "channel": media.order,
+        "control": data.controls,
+        "fourier": fourier_labels(seasonality),
+        **media.coords(),
+    }
+    if roas_channels:
+        coords |= {"roas_channel": roas_channels, "channel_free": free_channels}
+    if n_lift_tests:
+        coords["lift_test"] = list(range(n_lift_tests))
+    return coords
+
+
+def _with_baseline(mu, data: ModelData, priors: Mapping[str, Prior], *, seasonality: int,
+                   trend: bool):
+    """``mu`` ``(G, T)`` plus the trend, seasonality and control terms the model has."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    if trend:
+        time = pm.Data("time", data.trend(), dims="date")
+        slope = priors["trend"].create("trend", dims="geo")
+        mu = mu + slope[:, None] * time[None, :]
+    if seasonality > 0:
+        fourier = pm.Data("fourier_features", fourier_features(data.dates, seasonality),
+                          dims=("date", "fourier"))
+        gamma = priors["seasonality"].create("seasonality", dims="fourier")
+        mu = mu + pt.dot(fourier, gamma)[None, :]
+    if data.controls:
+        controls = pm.Data("controls_scaled", data.scaled_controls(),
+                           dims=("geo", "date", "control"))
+        coef = priors["control_coef"].create("control_coef", dims="control")
+        mu = mu + pt.dot(controls, coef)
+    return mu
 
 
 def _effect_mu_from_roas(data, media, priors, roas_priors, roas_channels, free_channels,
@@ -247,20 +273,3 @@ def _lift_test_likelihood(data, media, lift_tests, params, effect) -> None:
     pm.Normal("lift_test_obs", mu=model_lift, sigma=np.array([t.lift_se for t in lift_tests]),
               observed=np.array([t.lift for t in lift_tests]), dims="lift_test")
 
-
-def free_variable_names(n_geos: int, media: MediaBlock, *, seasonality: int, trend: bool,
-                        n_controls: int, likelihood: str) -> list[str]:
-    """Names of the posterior variables the numpy evaluation needs (and diagnostics check)."""
-    names = ["channel_effect_mu", "channel_effect", "level", "intercept", "sigma",
-             *media.variable_names()]
-    if n_geos > 1:
-        names += ["channel_effect_sigma", "channel_effect_z"]
-    if trend:
-        names.append("trend")
-    if seasonality > 0:
-        names.append("seasonality")
-    if n_controls:
-        names.append("control_coef")
-    if likelihood == "studentt":
-        names.append("nu")
-    return names

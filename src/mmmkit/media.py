@@ -3,8 +3,10 @@
 Channels that share the same adstock and saturation objects form a *group*; each group's
 parameters are vectors over its channels. The block builds the PyMC graph for the model and
 evaluates the very same function on posterior draws (for contributions, ROAS and scenarios).
-For the built-in curves both run one kernel (:mod:`mmmkit.media_kernel`); other curves use
-the transforms' own numpy/PyTensor code. Tests hold the two paths to the same numbers.
+A curve whose class declares a fused kernel (:attr:`mmmkit.saturation.Saturation.kernel`, set
+by the built-ins and not inherited) runs that kernel (:mod:`mmmkit.media_kernel`) in both;
+any other curve, a subclass of a built-in included, runs its own numpy/PyTensor code in both.
+Tests hold the two paths to the same numbers.
 
 Internal channel order is group by group (in the order the groups first appear), each group in
 the user's order; all outputs are labelled, so the order is only visible through coordinates.
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mmmkit.adstock import Adstock, GeometricAdstock, lag_stack
+from mmmkit.adstock import Adstock, GeometricAdstock, convolve, lag_stack
 from mmmkit.saturation import HillSaturation, Saturation
 
 
@@ -133,13 +135,14 @@ class MediaBlock:
         and slow NUTS down.
 
         ``scaled_spend`` ``(G, T, C)`` is data, registered as ``pm.Data`` once per group.
-        With ``fused`` (the default) a group whose curve has a kernel in
-        :mod:`mmmkit.media_kernel` is one Op over channel-major spend ``(C_g, G, T)``: adstock,
-        curve and the effect-weighted sum over channels in one cache-friendly pass, forward
-        and gradient. Otherwise (other curves, or ``fused=False``, the reference the kernel
-        is tested against) the lagged copies of spend are precomputed (``(C_g, G*T, L)``,
-        :func:`channel_major_lags`), adstock is one matrix-vector product per channel and
-        the curve is applied elementwise.
+        With ``fused`` (the default) a group whose curve declares a kernel
+        (:attr:`~mmmkit.saturation.Saturation.kernel`) is one Op over channel-major spend
+        ``(C_g, G, T)``: adstock, curve and the effect-weighted sum over channels in one
+        cache-friendly pass, forward and gradient. Otherwise (other curves, or
+        ``fused=False``, the reference the kernel is tested against) the lagged copies of
+        spend are precomputed (``(C_g, G*T, L)``, :func:`channel_major_lags`), adstock is one
+        matrix-vector product per channel and the curve (the transform's own code) is applied
+        elementwise.
 
         Returns
         -------
@@ -149,8 +152,6 @@ class MediaBlock:
         """
         import pymc as pm
 
-        from mmmkit.media_kernel import CURVES
-
         parts, params = [], {}
         for g, sl in zip(self.groups, self.slices(), strict=True):
             name = data_name if g.single else f"{data_name}_group{g.index}"
@@ -159,8 +160,8 @@ class MediaBlock:
                     var = g.var(part, p)
                     params[var] = transform.priors[p].create(var, dims=g.dim)
             ad, sat = g.split_params(params)
-            kernel = fused and g.saturation.kind in CURVES
-            if kernel:
+            kernel = g.saturation.kernel if fused else None
+            if kernel is not None:
                 data = pm.Data(f"{name}_channel_major", np.ascontiguousarray(
                     scaled_spend[..., sl].transpose(2, 0, 1), dtype=float))
             else:
@@ -206,14 +207,15 @@ class MediaBlock:
         parts = []
         for g, sl in zip(self.groups, self.slices(), strict=True):
             ad, sat = g.split_params(params)
-            w = g.adstock.weights(**ad)  # (S, C_g, L)
-            if g.saturation.kind in CURVES:  # the model's own kernel: one pass, no lag array
+            w = g.adstock.weights(**ad)  # (S, C_g, L): the model's adstock, as in its graph
+            kernel = g.saturation.kernel
+            if kernel is not None:  # the model's own kernel: one pass, no lag array
                 parts.append(adstock_saturation_draws(
-                    g.saturation.kind, scaled_spend[..., sl], w,
-                    *(sat[p] for p in CURVES[g.saturation.kind])))
+                    kernel, scaled_spend[..., sl], w, *(sat[p] for p in CURVES[kernel])))
                 continue
-            lags = lag_stack(scaled_spend[..., sl], g.adstock.max_lag)  # (L, G, T, C_g)
-            adstocked = np.einsum("lgtc,scl->sgtc", lags, w, optimize=True)
+            # (1, G, T, C_g) spend by (S, 1, C_g, L) weights: (S, G, T, C_g)
+            adstocked = convolve(np, scaled_spend[None, ..., sl], w[:, None],
+                                 g.adstock.max_lag)
             sat = {p: v[:, None, None, :] for p, v in sat.items()}
             parts.append(g.saturation.apply(adstocked, **sat) / g.saturation.apply(1.0, **sat))
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
@@ -235,12 +237,13 @@ class _GroupGraph:
     data: object  # pm.Data: spend (C_g, G, T) for the kernel, else lags (C_g, G*T, L)
     weights: object  # adstock kernel (C_g, L)
     sat: dict  # curve parameters, each (C_g,)
-    kernel: bool
+    kernel: str | None  # the fused kernel computing the group's curve, or None: its own code
 
     def curve_args(self):
+        """The curve's parameters in the order the kernel takes them."""
         from mmmkit.media_kernel import CURVES
 
-        return [self.sat[p] for p in CURVES[self.group.saturation.kind]]
+        return [self.sat[p] for p in CURVES[self.kernel]]
 
     def at_one(self):
         """The curve at a typical week's spend (scaled spend 1), ``(C_g,)``: the normaliser."""
@@ -252,9 +255,9 @@ class _GroupGraph:
 
         from mmmkit.media_kernel import adstock_saturation_op
 
-        if self.kernel:
-            kind = self.group.saturation.kind
-            curve = adstock_saturation_op(kind, self.data, self.weights, *self.curve_args())
+        if self.kernel is not None:
+            curve = adstock_saturation_op(self.kernel, self.data, self.weights,
+                                          *self.curve_args())
             return curve.transpose(1, 2, 0)  # normalised in the kernel
         # adstock as one batched matrix-vector product per channel: BLAS reads the lag data
         # once forward and once for the weights' gradient, about twice as fast as
@@ -276,11 +279,11 @@ class _GroupGraph:
 
         if not self.group.single:  # (a no-op slice would still change the graph's form)
             effect = effect[:, self.columns]
-        if self.kernel:
+        if self.kernel is not None:
             # the kernel normalises by the curve at 1 itself: dividing the effect by it here
             # would compute that curve twice once PyMC has cloned the graph (the intercept's
             # prior and the likelihood), and the two copies would not merge
-            return adstock_saturation_op(self.group.saturation.kind, self.data, self.weights,
+            return adstock_saturation_op(self.kernel, self.data, self.weights,
                                          *self.curve_args(), coef=effect)
         return pt.sum(self.response(n_geos) * effect[:, None, :], axis=-1)
 

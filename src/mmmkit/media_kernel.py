@@ -15,7 +15,9 @@ error ~1e-16, tested against numpy) because NUTS's energy error must not pick up
 
 Curves: ``"hill"`` (``sigmoid(s (log a - log K))``, 0 at ``a = 0``), ``"logistic"``
 (``tanh(lam a / 2)``) and ``"michaelis_menten"`` (``a / (K + a)``), the forms of
-:mod:`mmmkit.saturation`.
+:mod:`mmmkit.saturation`. Each is named by the class that computes it
+(:attr:`mmmkit.saturation.Saturation.kernel`, which its subclasses do not inherit), and takes
+that class's parameters in its ``param_names`` order (:data:`CURVES`).
 """
 
 from __future__ import annotations
@@ -26,14 +28,21 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic
 
+from mmmkit.saturation import SATURATIONS
+
 # (this module is imported only when a model is built, so numba loads only then)
 
-CURVES: dict[str, tuple[str, ...]] = {
-    "hill": ("half_saturation", "slope"),
-    "logistic": ("lam",),
-    "michaelis_menten": ("half_saturation",),
-}
+# the curves the kernels below compute, by the integer their branches test (``kind``); the
+# two parameter slots (p1, p2) are the curve's parameters in its class's ``param_names`` order
 _CODE = {"hill": 0, "logistic": 1, "michaelis_menten": 2}
+#: ``{kernel name: the curve's parameter names, in the order the kernels take them}``, from
+#: the saturation classes that declare each kernel (:attr:`Saturation.kernel`)
+CURVES: dict[str, tuple[str, ...]] = {
+    cls.kernel: cls.param_names for cls in SATURATIONS.values() if cls.kernel is not None
+}
+if sorted(CURVES) != sorted(_CODE) or any(len(p) > 2 for p in CURVES.values()):
+    raise ImportError(f"saturation classes declare kernels {sorted(CURVES)}, "
+                      f"the kernels compute {sorted(_CODE)} (at most two parameters each)")
 
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
@@ -314,7 +323,7 @@ def _forward_draws(kind, x, w, p1, p2):
     return out
 
 
-def adstock_saturation_draws(kind: str, spend: np.ndarray, weights: np.ndarray,
+def adstock_saturation_draws(kernel: str, spend: np.ndarray, weights: np.ndarray,
                              *params) -> np.ndarray:
     """:func:`adstock_saturation` for ``S`` draws at once, laid out for the posterior engine.
 
@@ -322,18 +331,18 @@ def adstock_saturation_draws(kind: str, spend: np.ndarray, weights: np.ndarray,
     ``(S, C)``; returns ``(S, G, T, C)``.
     """
     weights = np.ascontiguousarray(weights, dtype=float)
-    p1, p2 = _pad_params(kind, params, weights.shape[:2])
+    p1, p2 = _pad_params(kernel, params, weights.shape[:2])
     x = np.ascontiguousarray(np.asarray(spend, dtype=float).transpose(2, 0, 1))
-    return _forward_draws(_CODE[kind], x, weights, p1, p2)
+    return _forward_draws(_CODE[kernel], x, weights, p1, p2)
 
 
-def adstock_saturation(kind: str, spend: np.ndarray, weights: np.ndarray, *params,
+def adstock_saturation(kernel: str, spend: np.ndarray, weights: np.ndarray, *params,
                        coef: np.ndarray | None = None) -> np.ndarray:
     """Numpy-in, numpy-out forward pass (tests, and the Ops' Python ``perform``).
 
     Parameters
     ----------
-    kind : one of :data:`CURVES`.
+    kernel : one of :data:`CURVES`.
     spend : ``(C, G, T)`` scaled spend, channel-major; zero before the first week.
     weights : ``(C, L)`` adstock kernel per channel.
     params : the curve's parameters, each ``(C,)``, in :data:`CURVES` order.
@@ -345,39 +354,39 @@ def adstock_saturation(kind: str, spend: np.ndarray, weights: np.ndarray, *param
     typical week's, so the result is 1 there, as in the model); with ``coef``, ``(G, T)``
     its sum over channels weighted by ``coef``.
     """
-    spend, weights, p1, p2, coef_ = _arrays(kind, spend, weights, params, coef)
-    out = _forward(_CODE[kind], spend, weights, p1, p2, coef_, coef is not None)
+    spend, weights, p1, p2, coef_ = _arrays(kernel, spend, weights, params, coef)
+    out = _forward(_CODE[kernel], spend, weights, p1, p2, coef_, coef is not None)
     return out.reshape(spend.shape[1:] if coef is not None else spend.shape)
 
 
-def adstock_saturation_grad(kind: str, spend, weights, *params, upstream,
+def adstock_saturation_grad(kernel: str, spend, weights, *params, upstream,
                             coef: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Vector-Jacobian product of :func:`adstock_saturation` given ``upstream`` (its shape).
 
     Returns the gradients for ``weights`` ``(C, L)``, each of ``params`` ``(C,)`` and, with
     ``coef``, for ``coef`` ``(G, C)``.
     """
-    spend, weights, p1, p2, coef_ = _arrays(kind, spend, weights, params, coef)
+    spend, weights, p1, p2, coef_ = _arrays(kernel, spend, weights, params, coef)
     upstream = np.ascontiguousarray(upstream, dtype=float).reshape(-1)
-    gw, g1, g2, gcoef = _backward(_CODE[kind], spend, weights, p1, p2, coef_, upstream,
+    gw, g1, g2, gcoef = _backward(_CODE[kernel], spend, weights, p1, p2, coef_, upstream,
                                   coef is not None)
-    grads = (gw, g1, g2)[: 1 + len(CURVES[kind])]
+    grads = (gw, g1, g2)[: 1 + len(CURVES[kernel])]
     return (*grads, gcoef) if coef is not None else grads
 
 
-def _arrays(kind, spend, weights, params, coef):
+def _arrays(kernel, spend, weights, params, coef):
     spend = np.ascontiguousarray(spend, dtype=float)
-    p1, p2 = _pad_params(kind, params, spend.shape[:1])
+    p1, p2 = _pad_params(kernel, params, spend.shape[:1])
     coef = np.zeros((spend.shape[1], spend.shape[0])) if coef is None else coef
     return (spend, np.ascontiguousarray(weights, dtype=float), p1, p2,
             np.ascontiguousarray(coef, dtype=float))
 
 
-def _pad_params(kind, params, shape):
+def _pad_params(kernel, params, shape):
     """The curve's parameters as two contiguous float arrays of ``shape`` (``(C,)``, or
     ``(S, C)`` over draws); a one-parameter curve gets zeros, which it ignores, second."""
-    if len(params) != len(CURVES[kind]):
-        raise ValueError(f"{kind} takes {CURVES[kind]}, got {len(params)} parameters")
+    if len(params) != len(CURVES[kernel]):
+        raise ValueError(f"{kernel} takes {CURVES[kernel]}, got {len(params)} parameters")
     padded = [np.ascontiguousarray(np.asarray(p, dtype=float).reshape(shape)) for p in params]
     while len(padded) < 2:
         padded.append(np.zeros(shape))
@@ -385,7 +394,7 @@ def _pad_params(kind, params, shape):
 
 
 # -- PyTensor Ops ------------------------------------------------------------------------------
-def adstock_saturation_op(kind: str, spend, weights, *params, coef=None):
+def adstock_saturation_op(kernel: str, spend, weights, *params, coef=None):
     """The fused media block as a PyTensor expression (normalised: 1 at scaled spend 1).
 
     ``spend`` ``(C, G, T)`` is data (its gradient is not defined); ``weights`` ``(C, L)``,
@@ -395,19 +404,33 @@ def adstock_saturation_op(kind: str, spend, weights, *params, coef=None):
     Compiles to the numba kernels above under PyTensor's numba backend (what nutpie samples
     with); other backends run them through Python.
     """
-    op = _ops()["forward"](kind, coef is not None)
+    op = _ops()["forward"](kernel, coef is not None)
     return op(spend, weights, *params, *(() if coef is None else (coef,)))
 
 
 def _ops():
+    """The two Op classes, defined (and registered with the numba backend) on first use, so
+    that importing this module needs no PyTensor."""
     global _OPS
-    if _OPS is not None:
-        return _OPS
+    if _OPS is None:
+        forward, grad = _op_classes()
+        _register_numba(forward, grad)
+        _OPS = {"forward": forward, "grad": grad}
+    return _OPS
+
+
+def _split_inputs(kernel: str, weighted: bool, inputs):
+    """``(spend, weights, curve parameters, coef or None)`` from the forward Op's inputs."""
+    n = len(CURVES[kernel])
+    spend, weights, params = inputs[0], inputs[1], inputs[2:2 + n]
+    return spend, weights, params, (inputs[2 + n] if weighted else None)
+
+
+def _op_classes():
     import pytensor.tensor as pt
     from pytensor.gradient import grad_not_implemented
     from pytensor.graph.basic import Apply
     from pytensor.graph.op import Op
-    from pytensor.link.numba.dispatch import basic as numba_basic
 
     def as_float(v):
         return pt.as_tensor_variable(v).astype("float64")
@@ -420,117 +443,124 @@ def _ops():
         and, if ``weighted``, ``coef`` ``(G, C)``.
         """
 
-        __props__ = ("kind", "weighted")
+        __props__ = ("kernel", "weighted")
 
-        def __init__(self, kind: str, weighted: bool):
-            if kind not in CURVES:
-                raise ValueError(f"no fused kernel for the {kind!r} curve")
-            self.kind, self.weighted = kind, bool(weighted)
+        def __init__(self, kernel: str, weighted: bool):
+            if kernel not in CURVES:
+                raise ValueError(f"no fused kernel for the {kernel!r} curve")
+            self.kernel, self.weighted = kernel, bool(weighted)
 
         def make_node(self, *inputs):
-            if len(inputs) != 2 + len(CURVES[self.kind]) + self.weighted:
-                raise TypeError(f"{self} takes spend, weights, {CURVES[self.kind]}"
+            if len(inputs) != 2 + len(CURVES[self.kernel]) + self.weighted:
+                raise TypeError(f"{self} takes spend, weights, {CURVES[self.kernel]}"
                                 + (", coef" if self.weighted else ""))
             out = pt.matrix(dtype="float64") if self.weighted else pt.tensor3(dtype="float64")
             return Apply(self, [as_float(v) for v in inputs], [out])
 
-        def _split(self, inputs):
-            n = len(CURVES[self.kind])
-            spend, weights, params = inputs[0], inputs[1], inputs[2:2 + n]
-            return spend, weights, params, (inputs[2 + n] if self.weighted else None)
-
         def perform(self, node, inputs, outputs):
-            spend, weights, params, coef = self._split(inputs)
-            outputs[0][0] = adstock_saturation(self.kind, spend, weights, *params, coef=coef)
+            spend, weights, params, coef = _split_inputs(self.kernel, self.weighted, inputs)
+            outputs[0][0] = adstock_saturation(self.kernel, spend, weights, *params, coef=coef)
 
         def infer_shape(self, fgraph, node, shapes):
             spend = shapes[0]
             return [(spend[1], spend[2]) if self.weighted else spend]
 
         def L_op(self, inputs, outputs, output_grads):
-            grads = AdstockSaturationGrad(self.kind, self.weighted)(*inputs, output_grads[0])
+            grads = AdstockSaturationGrad(self.kernel, self.weighted)(*inputs, output_grads[0])
             return [grad_not_implemented(self, 0, inputs[0]), *grads]
 
     class AdstockSaturationGrad(Op):
         """Vector-Jacobian product of :class:`AdstockSaturation`: inputs its inputs and the
         upstream gradient; outputs the gradients of weights, parameters (and coef)."""
 
-        __props__ = ("kind", "weighted")
+        __props__ = ("kernel", "weighted")
 
-        def __init__(self, kind: str, weighted: bool):
-            self.kind, self.weighted = kind, bool(weighted)
+        def __init__(self, kernel: str, weighted: bool):
+            self.kernel, self.weighted = kernel, bool(weighted)
 
         def make_node(self, *inputs):
             outputs = [pt.matrix(dtype="float64")]
-            outputs += [pt.vector(dtype="float64") for _ in CURVES[self.kind]]
+            outputs += [pt.vector(dtype="float64") for _ in CURVES[self.kernel]]
             if self.weighted:
                 outputs.append(pt.matrix(dtype="float64"))
             return Apply(self, [as_float(v) for v in inputs], outputs)
 
         def perform(self, node, inputs, outputs):
             *forward_inputs, upstream = inputs
-            spend, weights, params, coef = AdstockSaturation._split(self, forward_inputs)
-            grads = adstock_saturation_grad(self.kind, spend, weights, *params,
+            spend, weights, params, coef = _split_inputs(self.kernel, self.weighted,
+                                                         forward_inputs)
+            grads = adstock_saturation_grad(self.kernel, spend, weights, *params,
                                             upstream=upstream, coef=coef)
             for out, value in zip(outputs, grads, strict=True):
                 out[0] = value
 
         def infer_shape(self, fgraph, node, shapes):
-            n = len(CURVES[self.kind])
+            n = len(CURVES[self.kernel])
             return [shapes[1], *shapes[2:2 + n], *((shapes[2 + n],) if self.weighted else ())]
 
-    # one explicit numba signature per (curve arity, weighting): numba types every branch
-    @numba_basic.register_funcify_default_op_cache_key(AdstockSaturation)
+    return AdstockSaturation, AdstockSaturationGrad
+
+
+def _register_numba(forward, grad) -> None:
+    from pytensor.link.numba.dispatch import basic as numba_basic
+
+    @numba_basic.register_funcify_default_op_cache_key(forward)
     def _funcify_forward(op, node=None, **kwargs):
-        kind = _CODE[op.kind]
-        two = len(CURVES[op.kind]) == 2
-        if op.weighted and two:
-            def fused(spend, weights, p1, p2, coef):
-                out = _forward(kind, spend, weights, p1, p2, coef, True)
-                return out.reshape((spend.shape[1], spend.shape[2]))
-        elif op.weighted:
-            def fused(spend, weights, p1, coef):
-                out = _forward(kind, spend, weights, p1, p1, coef, True)
-                return out.reshape((spend.shape[1], spend.shape[2]))
-        elif two:
-            def fused(spend, weights, p1, p2):
-                out = _forward(kind, spend, weights, p1, p2, np.zeros((1, 1)), False)
-                return out.reshape(spend.shape)
-        else:
-            def fused(spend, weights, p1):
-                out = _forward(kind, spend, weights, p1, p1, np.zeros((1, 1)), False)
-                return out.reshape(spend.shape)
-        return numba_basic.numba_njit(fused), _KERNEL_VERSION
+        return numba_basic.numba_njit(_fused_forward(op.kernel, op.weighted)), _KERNEL_VERSION
 
-    @numba_basic.register_funcify_default_op_cache_key(AdstockSaturationGrad)
+    @numba_basic.register_funcify_default_op_cache_key(grad)
     def _funcify_backward(op, node=None, **kwargs):
-        kind = _CODE[op.kind]
-        two = len(CURVES[op.kind]) == 2
-        if op.weighted and two:
-            def fused_grad(spend, weights, p1, p2, coef, upstream):
-                flat = np.ascontiguousarray(upstream).reshape(-1)
-                return _backward(kind, spend, weights, p1, p2, coef, flat, True)
-        elif op.weighted:
-            def fused_grad(spend, weights, p1, coef, upstream):
-                flat = np.ascontiguousarray(upstream).reshape(-1)
-                gw, g1, _, gcoef = _backward(kind, spend, weights, p1, p1, coef, flat, True)
-                return gw, g1, gcoef
-        elif two:
-            def fused_grad(spend, weights, p1, p2, upstream):
-                flat = np.ascontiguousarray(upstream).reshape(-1)
-                gw, g1, g2, _ = _backward(kind, spend, weights, p1, p2, np.zeros((1, 1)), flat,
-                                          False)
-                return gw, g1, g2
-        else:
-            def fused_grad(spend, weights, p1, upstream):
-                flat = np.ascontiguousarray(upstream).reshape(-1)
-                gw, g1, _, _ = _backward(kind, spend, weights, p1, p1, np.zeros((1, 1)), flat,
-                                         False)
-                return gw, g1
-        return numba_basic.numba_njit(fused_grad), _KERNEL_VERSION
+        return numba_basic.numba_njit(_fused_backward(op.kernel, op.weighted)), _KERNEL_VERSION
 
-    _OPS = {"forward": AdstockSaturation, "grad": AdstockSaturationGrad}
-    return _OPS
+
+# one explicit numba signature per (curve arity, weighting): numba types every branch
+def _fused_forward(kernel: str, weighted: bool):
+    code = _CODE[kernel]
+    two = len(CURVES[kernel]) == 2
+    if weighted and two:
+        def fused(spend, weights, p1, p2, coef):
+            out = _forward(code, spend, weights, p1, p2, coef, True)
+            return out.reshape((spend.shape[1], spend.shape[2]))
+    elif weighted:
+        def fused(spend, weights, p1, coef):
+            out = _forward(code, spend, weights, p1, p1, coef, True)
+            return out.reshape((spend.shape[1], spend.shape[2]))
+    elif two:
+        def fused(spend, weights, p1, p2):
+            out = _forward(code, spend, weights, p1, p2, np.zeros((1, 1)), False)
+            return out.reshape(spend.shape)
+    else:
+        def fused(spend, weights, p1):
+            out = _forward(code, spend, weights, p1, p1, np.zeros((1, 1)), False)
+            return out.reshape(spend.shape)
+    return fused
+
+
+def _fused_backward(kernel: str, weighted: bool):
+    code = _CODE[kernel]
+    two = len(CURVES[kernel]) == 2
+    if weighted and two:
+        def fused_grad(spend, weights, p1, p2, coef, upstream):
+            flat = np.ascontiguousarray(upstream).reshape(-1)
+            return _backward(code, spend, weights, p1, p2, coef, flat, True)
+    elif weighted:
+        def fused_grad(spend, weights, p1, coef, upstream):
+            flat = np.ascontiguousarray(upstream).reshape(-1)
+            gw, g1, _, gcoef = _backward(code, spend, weights, p1, p1, coef, flat, True)
+            return gw, g1, gcoef
+    elif two:
+        def fused_grad(spend, weights, p1, p2, upstream):
+            flat = np.ascontiguousarray(upstream).reshape(-1)
+            gw, g1, g2, _ = _backward(code, spend, weights, p1, p2, np.zeros((1, 1)), flat,
+                                      False)
+            return gw, g1, g2
+    else:
+        def fused_grad(spend, weights, p1, upstream):
+            flat = np.ascontiguousarray(upstream).reshape(-1)
+            gw, g1, _, _ = _backward(code, spend, weights, p1, p1, np.zeros((1, 1)), flat,
+                                     False)
+            return gw, g1
+    return fused_grad
 
 
 _OPS = None

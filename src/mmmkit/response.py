@@ -41,7 +41,7 @@ from mmmkit._threads import with_one_blas_thread
 from mmmkit.adstock import lag_stack
 from mmmkit.errors import DataError, FitWarning, warn_user
 from mmmkit.model import MMM
-from mmmkit.saturation import HillSaturation, Saturation
+from mmmkit.saturation import Saturation
 from mmmkit.stats import DEFAULT_PROB, check_prob, summarize
 from mmmkit.validation import frame_to_arrays, validate_frame
 
@@ -600,7 +600,7 @@ class ChannelBlock:
 
     def fast(self) -> bool:
         """Whether the optimiser's log-free Hill path applies (no fixed carry-in)."""
-        return self.a_out is None and type(self.saturation) is HillSaturation
+        return self.a_out is None and self.saturation.kernel == "hill"
 
     def prepare_fast(self) -> None:
         """Build ``e0`` for the fast path and drop ``a_in`` (halves the memory)."""

@@ -10,6 +10,14 @@ effect at a typical week's spend", whatever the currency. Use :meth:`Saturation.
 divided by that scale to reproduce the model's curve (``MMM`` does this for you).
 
 Parameters are scalars or arrays that broadcast against ``x`` (one per channel on the last axis).
+
+Fused kernel: a built-in curve declares, as its class attribute ``kernel``, the name of the numba
+kernel that computes it (:mod:`mmmkit.media_kernel`, which fits the model and evaluates its
+draws in one pass). The declaration is not inherited: a subclass that does not set ``kernel``
+itself has ``kernel = None`` and is computed with its own code everywhere (model graph, draws,
+scenarios), as are the built-ins' other shortcuts (the numpy fast path, the closed-form
+:meth:`Saturation.slope`). A subclass that changes only the priors and keeps its parent's curve
+may declare the parent's kernel again to keep the speed.
 """
 
 from __future__ import annotations
@@ -28,6 +36,13 @@ class Saturation:
 
     kind: ClassVar[str] = ""
     param_names: ClassVar[tuple[str, ...]] = ()
+    #: the fused kernel that computes this very curve (see the module docstring), or None
+    kernel: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kernel" not in cls.__dict__:  # a kernel counts only for the class declaring it
+            cls.kernel = None
 
     def __init__(self, priors: Mapping[str, Prior] | None = None) -> None:
         self.priors = merge_priors(self.default_priors(), priors, type(self).__name__)
@@ -87,6 +102,7 @@ class HillSaturation(Saturation):
     """
 
     kind = "hill"
+    kernel = "hill"
     param_names = ("half_saturation", "slope")
 
     def default_priors(self) -> dict[str, Prior]:
@@ -99,7 +115,7 @@ class HillSaturation(Saturation):
         """The curve at ``x``; on numpy arrays as ``1 / (1 + exp(slope (log K - log x)))``,
         the same function (0 at ``x = 0``) several times faster than the generic path."""
         xp = namespace(x, *params.values())
-        if xp is not np:
+        if xp is not np or not _is_builtin(self, HillSaturation):
             return super().apply(x, **params)
         check_param_names(type(self).__name__, self.param_names, params)
         x = np.asarray(x, dtype=float)
@@ -114,6 +130,8 @@ class HillSaturation(Saturation):
     __call__ = apply
 
     def slope(self, x: np.ndarray, half_saturation, slope) -> np.ndarray:
+        if not _is_builtin(self, HillSaturation):
+            return super().slope(x, half_saturation=half_saturation, slope=slope)
         x = np.asarray(x, dtype=float)
         k, s = np.asarray(half_saturation, dtype=float), np.asarray(slope, dtype=float)
         f = self.apply(x, half_saturation=k, slope=s)
@@ -139,6 +157,7 @@ class LogisticSaturation(Saturation):
     """
 
     kind = "logistic"
+    kernel = "logistic"
     param_names = ("lam",)
 
     def default_priors(self) -> dict[str, Prior]:
@@ -148,6 +167,8 @@ class LogisticSaturation(Saturation):
         return xp.tanh(lam * x / 2.0)
 
     def slope(self, x: np.ndarray, lam) -> np.ndarray:
+        if not _is_builtin(self, LogisticSaturation):
+            return super().slope(x, lam=lam)
         f = np.tanh(np.asarray(lam, dtype=float) * np.asarray(x, dtype=float) / 2.0)
         return np.asarray(lam, dtype=float) / 2.0 * (1.0 - f * f)
 
@@ -159,6 +180,7 @@ class MichaelisMentenSaturation(Saturation):
     """
 
     kind = "michaelis_menten"
+    kernel = "michaelis_menten"
     param_names = ("half_saturation",)
 
     def default_priors(self) -> dict[str, Prior]:
@@ -168,8 +190,17 @@ class MichaelisMentenSaturation(Saturation):
         return x / (half_saturation + x)
 
     def slope(self, x: np.ndarray, half_saturation) -> np.ndarray:
+        if not _is_builtin(self, MichaelisMentenSaturation):
+            return super().slope(x, half_saturation=half_saturation)
         k = np.asarray(half_saturation, dtype=float)
         return k / (k + np.asarray(x, dtype=float)) ** 2
+
+
+def _is_builtin(curve: Saturation, cls: type[Saturation]) -> bool:
+    """Whether ``curve`` computes ``cls``'s own function: its class declares ``cls``'s kernel
+    (``cls`` itself, or a subclass that says it keeps the curve). Gates the shortcuts written
+    for that function (the numpy fast path, the closed-form slope)."""
+    return type(curve).kernel is not None and type(curve).kernel == cls.kernel
 
 
 def _sigmoid(xp, z):
