@@ -10,4 +10,4 @@ fi
 export MMMKIT_FAST=1  # examples and notebooks run on reduced draws inside the suite
 # Two workers, whole files per worker: fits are compile-bound and single-threaded, and a
 # file's fits share one compiled sampler per specification.
-.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=30 "$@"

@@ -9,6 +9,9 @@ import pytest
 import mmmkit as mk
 from mmmkit.simulate import scenario
 
+# chart fixtures (no_open_figures, model, grouped_model) for the three chart test files
+pytest_plugins = ["plot_fixtures"]
+
 # Small but real fits for the API tests (the recovery tests fit at default settings).
 FAST_FIT = dict(draws=300, tune=300, chains=2, seed=3, progress=False)
 

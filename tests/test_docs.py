@@ -30,3 +30,21 @@ def test_every_public_name_is_documented():
     api = (ROOT / "docs" / "api.md").read_text()
     undocumented = [n for n in mk.__all__ if not re.search(rf"\b{re.escape(n)}\b", api)]
     assert not undocumented, f"document these in docs/api.md: {undocumented}"
+
+
+def test_the_layout_table_lists_every_module():
+    readme = (ROOT / "README.md").read_text()
+    layout = readme[readme.index("## Layout"):]
+    modules = sorted(p.name for p in (ROOT / "src" / "mmmkit").glob("*.py")
+                     if p.name != "__init__.py")
+    missing = [m for m in modules if f"`{m}`" not in layout]
+    assert not missing, f"add these modules to the README's Layout table: {missing}"
+
+
+def test_every_module_has_its_test_file():
+    """Tests mirror the package: tests/test_<module>.py for every module (the two private
+    helpers _xp and _threads are tested through the transforms and the samplers)."""
+    exempt = {"__init__", "_xp", "_threads"}
+    modules = [p.stem for p in (ROOT / "src" / "mmmkit").glob("*.py") if p.stem not in exempt]
+    missing = sorted(m for m in modules if not (ROOT / "tests" / f"test_{m}.py").exists())
+    assert not missing, f"write tests/test_<module>.py for: {missing}"

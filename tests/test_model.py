@@ -279,12 +279,13 @@ def test_a_rejected_fit_changes_nothing(national_sim, bad):
 # -- inputs and configuration are checked before anything compiles (issue 12) -----------------
 def _no_compile(monkeypatch):
     """Make any attempt to compile or sample fail the test."""
+    import mmmkit.inference as inference_module
     import mmmkit.model as model_module
 
     def refuse(*args, **kwargs):
         raise AssertionError("compiled although the input was invalid")
 
-    monkeypatch.setattr(model_module, "_compiled_nutpie", refuse)
+    monkeypatch.setattr(inference_module, "compiled_nutpie", refuse)
     monkeypatch.setattr(model_module, "build_pymc_model", refuse)
 
 

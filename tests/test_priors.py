@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -10,7 +11,9 @@ import pytest
 from scipy import stats
 from scipy.special import gammaln
 
+from mmmkit.adstock import GeometricAdstock, WeibullAdstock
 from mmmkit.priors import _SUPPORTED, Prior
+from mmmkit.saturation import HillSaturation
 
 N = 200_000
 
@@ -218,3 +221,41 @@ def test_valid_edge_parameters_are_accepted():
     assert Prior("Normal").params == {}
     assert Prior.from_dict(Prior("Gamma", mu=1.5, sigma=0.75).to_dict()) == Prior(
         "Gamma", mu=1.5, sigma=0.75)
+
+
+@pytest.mark.parametrize(
+    "p",
+    [
+        Prior("Normal", mu=0.0, sigma=1.0),
+        Prior("Beta", alpha=2, beta=3),
+        Prior("TruncatedNormal", mu=0.0, sigma=2.0, lower=0.0, upper=7.0),
+        Prior("HalfNormal", sigma=[1.0, 2.0, 3.0]),
+        Prior("LogNormal", mu=np.array([0.0, 1.0]), sigma=np.float64(0.5)),
+        Prior("StudentT", nu=4, mu=0, sigma=1),
+    ],
+    ids=repr,
+)
+def test_prior_dict_round_trip(p):
+    assert Prior.from_dict(p.to_dict()) == p
+    assert Prior.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+    assert hash(Prior.from_dict(p.to_dict())) == hash(p)
+
+
+def test_unknown_prior_parameter_names_raise():
+    with pytest.raises(ValueError, match="alpha") as info:
+        GeometricAdstock(priors={"decay": Prior("Beta", alpha=1, beta=1)})
+    assert "decay" in str(info.value)
+    with pytest.raises(ValueError, match=r"half_saturation.*slope"):
+        HillSaturation(priors={"K": Prior("LogNormal", mu=0, sigma=1)})
+    with pytest.raises(ValueError, match=r"k.*lam"):
+        WeibullAdstock(priors={"scale": Prior("LogNormal", mu=0, sigma=1)})
+    with pytest.raises(TypeError):
+        GeometricAdstock(priors={"alpha": {"dist": "Beta", "alpha": 1, "beta": 1}})
+
+
+def test_unknown_distribution_raises():
+    with pytest.raises(ValueError, match="Nope") as info:
+        Prior("Nope")
+    assert "Normal" in str(info.value) and "Beta" in str(info.value)
+    with pytest.raises(ValueError):
+        Prior.from_dict({"dist": "Cauchy", "alpha": 0, "beta": 1})

@@ -1,0 +1,92 @@
+"""Planning charts (:mod:`mmmkit.planning_plots`, shown as ``mk.plots.<name>``): response
+curves from the scenarios' own curves, and a budget plan against the actual split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from mmmkit import plots
+from plot_fixtures import FakeLift, FakePlan, legend_texts, visible_axes
+
+pytestmark = pytest.mark.usefixtures("no_open_figures")
+
+
+def test_response_curves(model):
+    fig = plots.response_curves(model, currency="USD")
+    axes = visible_axes(fig)
+    assert len(axes) == len(model.channels)
+    for ax, ch in zip(axes, model.channels, strict=True):
+        assert ax.get_title() == ch
+        assert "USD" in ax.get_xlabel() and model.target in ax.get_ylabel()
+        assert len(ax.collections) == 1  # one band
+    assert "90% credible interval" in legend_texts(fig)
+
+
+
+def test_response_curve_draws_match_roas(model):
+    curves = plots.response_curve_draws(model, multipliers=[0.0, 0.5, 1.0, 2.0])
+    assert curves.dims == ("chain", "draw", "multiplier", "channel")
+    spend = plots.actual_spend(model)
+    np.testing.assert_allclose(curves.sel(multiplier=0.0), 0.0, atol=1e-9)
+    # at the actual spend the response over the period and its carryover is ROAS x spend
+    roas = model.roas_draws().sel(channel=model.channels)
+    np.testing.assert_allclose(curves.sel(multiplier=1.0).values,
+                               (roas * xr.DataArray(spend, dims="channel")).values, rtol=1e-9)
+    np.testing.assert_allclose(curves["spend"].sel(multiplier=2.0).values, 2 * spend.values)
+    mean = curves.mean(("chain", "draw"))
+    assert (mean.diff("multiplier") > 0).all()  # more spend, more response
+
+
+
+def test_response_curve_draws_are_the_scenarios_curves(model):
+    """One implementation: the plotted draws are mmmkit.scenarios.response_curves' lift."""
+    from mmmkit import scenarios
+
+    mult = [0.0, 0.7, 1.3]
+    ours = plots.response_curve_draws(model, multipliers=mult)
+    theirs = scenarios.response_curves(model, multipliers=mult)
+    np.testing.assert_array_equal(
+        ours.values, theirs.lift.transpose("chain", "draw", "multiplier", "channel").values)
+    np.testing.assert_array_equal(ours["spend"].values,
+                                  theirs.spend.transpose("multiplier", "channel").values)
+
+
+
+def test_response_curves_subset_and_bad_input(national_fit):
+    fig = plots.response_curves(national_fit, channels=["search"], multipliers=[0, 1.5])
+    assert len(visible_axes(fig)) == 1
+    with pytest.raises(ValueError, match="Unknown channel"):
+        plots.response_curves(national_fit, channels=["radio"])
+    with pytest.raises(ValueError, match="multipliers"):
+        plots.response_curve_draws(national_fit, multipliers=[-1.0])
+
+
+
+def test_budget_plan(model):
+    actual = plots.actual_spend(model)
+    allocation = pd.Series(actual.sum() / len(actual), index=model.channels[::-1])
+    fig = plots.budget_plan(model, FakePlan(allocation), currency="EUR")
+    (ax,) = fig.axes
+    assert len(ax.patches) == 2 * len(model.channels)  # actual and planned per channel
+    assert "EUR" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_xticklabels()] == model.channels
+    assert legend_texts(fig) == ["actual spend", "planned spend"]
+    heights = [p.get_height() for p in ax.patches]
+    np.testing.assert_allclose(heights[: len(actual)], actual.values)
+    np.testing.assert_allclose(heights[len(actual):], allocation.loc[model.channels].values)
+
+
+
+def test_budget_plan_with_lift_and_bad_channel(national_fit):
+    draws = xr.DataArray(np.full((2, 50, 3), 1000.0), dims=("chain", "draw", "channel"),
+                         coords={"channel": national_fit.channels})
+    plan = FakePlan(pd.Series({"tv": 1.0, "search": 2.0}), lift=FakeLift(draws))
+    fig = plots.budget_plan(national_fit, plan)
+    title = fig.axes[0].get_title()
+    assert "+3,000" in title and "90% credible interval" in title  # total of the draws
+    assert "currency units" in fig.axes[0].get_ylabel()
+    with pytest.raises(ValueError, match="not a model channel"):
+        plots.budget_plan(national_fit, FakePlan(pd.Series({"radio": 1.0})))
