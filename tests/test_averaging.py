@@ -93,3 +93,57 @@ def test_bad_arguments(candidates):
         ModelAverage(candidates, weights={"low": 0.0})
     with pytest.raises(ValueError, match="'stacking' or a mapping"):
         ModelAverage(candidates, weights="bma")
+
+
+@pytest.fixture(scope="module")
+def tilted():
+    """Two posteriors that disagree on which channel pays: the second has channel 0's effect
+    2.5x and channel 1's 0.5x, so the two candidates' best splits differ."""
+    sim = mk.simulate.simulate(n_geos=1, n_weeks=80, n_channels=3, seed=31)
+    base = model_from_truth(sim, chains=2, draws=200, jitter=0.2, seed=1)
+    posterior = base.idata.posterior.copy()
+    channels = list(posterior["channel"].values)
+    factor = np.ones(len(channels))
+    factor[channels.index(sim.channels[0])] = 2.5
+    factor[channels.index(sim.channels[1])] = 0.5
+    posterior["channel_effect"] = posterior["channel_effect"] * factor
+    other = mk.MMM(**sim.model_kwargs(), adstock=sim.adstock,
+                   saturation=sim.saturation).from_posterior(sim.data, posterior)
+    return sim, {"base": base, "tilted": other}
+
+
+def _mixture_mean_lift(avg: ModelAverage, plan) -> float:
+    frame = plan.to_frame()
+    return float(avg.summary(lambda m: scenarios.incremental_lift(m, frame).total)
+                 .loc["mixture", "mean"])
+
+
+def test_a_one_model_average_plans_as_that_model(tilted):
+    _, models = tilted
+    avg = ModelAverage(models, weights={"base": 1.0})
+    mixed = avg.optimize_budget(seed=3, n_uncertainty=0)
+    own = scenarios.optimize_budget(models["base"], seed=3, n_uncertainty=0)
+    np.testing.assert_allclose(mixed.allocation, own.allocation, rtol=1e-6)
+    np.testing.assert_allclose(np.sort(mixed.lift.total.values.ravel()),
+                               np.sort(own.lift.total.values.ravel()), rtol=1e-9)
+
+
+def test_the_average_plans_for_the_mixture_not_for_one_candidate(tilted):
+    """Half and half: the mixture's plan lies between the candidates' own plans, and under
+    the mixture it beats each of them (it maximises the pooled mean lift)."""
+    _, models = tilted
+    avg = ModelAverage(models, weights={"base": 1.0, "tilted": 1.0}, seed=1)
+    mixed = avg.optimize_budget(seed=0, n_uncertainty=0)
+    assert mixed.converged
+    plans = {name: scenarios.optimize_budget(m, seed=0, n_uncertainty=0)
+             for name, m in models.items()}
+    ch0 = models["base"].channels[0]
+    lo, hi = sorted(p.allocation[ch0] for p in plans.values())
+    assert lo - 1e-6 * hi <= mixed.allocation[ch0] <= hi * (1 + 1e-6)
+    assert plans["tilted"].allocation[ch0] > plans["base"].allocation[ch0] * 1.05
+    best = _mixture_mean_lift(avg, mixed)
+    for name, plan in plans.items():
+        assert best >= _mixture_mean_lift(avg, plan) - 1e-6 * abs(best), name
+    # the plan's own lift is the mixture's: half its draws from each candidate
+    np.testing.assert_allclose(float(mixed.lift.total.mean()), best, rtol=1e-9)
+    assert mixed.lift.total.sizes["draw"] == avg.counts().sum()

@@ -289,46 +289,6 @@ def _no_compile(monkeypatch):
     monkeypatch.setattr(model_module, "build_pymc_model", refuse)
 
 
-def test_transforms_given_by_name(national_sim):
-    model = mk.MMM(**national_sim.model_kwargs(), adstock="geometric", saturation="hill")
-    default = mk.MMM(**national_sim.model_kwargs())
-    assert model.config() == default.config()
-    per_channel = mk.MMM(**national_sim.model_kwargs(),
-                         adstock={"tv": "weibull", "search": "Delayed", "social": "geometric"},
-                         saturation={"tv": "logistic", "search": "michaelis_menten",
-                                     "social": mk.HillSaturation()})
-    assert isinstance(per_channel.media.adstock_of("tv"), mk.WeibullAdstock)
-    assert isinstance(per_channel.media.adstock_of("search"), mk.DelayedAdstock)
-    assert isinstance(per_channel.media.saturation_of("search"), mk.MichaelisMentenSaturation)
-    assert "adstock_group0_lam" in per_channel.priors
-    with pytest.raises(ValueError, match=r"unknown saturation 'tanh'; use one of \['hill'"):
-        mk.MMM(**national_sim.model_kwargs(), saturation="tanh")
-    with pytest.raises(ValueError, match=r"adstock\['tv'\]: unknown adstock 'decay'"):
-        mk.MMM(**national_sim.model_kwargs(),
-               adstock={"tv": "decay", "search": "geometric", "social": "geometric"})
-    with pytest.raises(ValueError, match=r"adstock must be an Adstock"):
-        mk.MMM(**national_sim.model_kwargs(), adstock=mk.HillSaturation())
-
-
-@pytest.mark.parametrize("value, match", [
-    (27, "above 26"), (52, "above 26"), (-1, "whole number >= 0"), (2.5, "whole number"),
-    ("3", "whole number"), (True, "whole number"), (float("nan"), "whole number"),
-])
-def test_seasonality_weekly_data_can_carry(value, match):
-    with pytest.raises(ValueError, match=match):
-        mk.MMM("date", "y", ["a"], seasonality=value)
-    assert mk.MMM("date", "y", ["a"], seasonality=26).seasonality == 26
-
-
-@pytest.mark.parametrize("kwargs", [
-    {"date": 0}, {"target": 1}, {"channels": ["a", 2]}, {"controls": [3]}, {"geo": 4},
-])
-def test_column_names_must_be_strings(kwargs):
-    spec = {"date": "date", "target": "y", "channels": ["a"], **kwargs}
-    with pytest.raises(ValueError, match=r"column names must be strings.*rename \d -> '\d'"):
-        mk.MMM(**spec)
-
-
 def test_controls_as_a_bare_string():
     assert mk.MMM("date", "y", ["a"], controls="price").controls == ["price"]
 
@@ -412,7 +372,6 @@ def test_clone_is_an_unfitted_copy_of_the_specification(national_fit):
     assert twin.compile_key(national_fit.data_) == national_fit.compile_key(national_fit.data_)
 
 
-
 def test_clone_carries_calibration_in_the_specification(national_sim):
     """ROAS priors and lift tests are part of config(), so a clone (and a reload) has them."""
     tests = pd.DataFrame({"channel": ["tv"], "start": [national_sim.dates[30]],
@@ -425,3 +384,56 @@ def test_clone_carries_calibration_in_the_specification(national_sim):
     assert twin.config() == model.config()
     assert twin.roas_priors == model.roas_priors
     pd.testing.assert_frame_equal(twin.lift_tests, model.lift_tests)
+
+
+# -- units, cost per KPI and the baseline's reference -----------------------------------------
+def test_units_name_the_kpi_and_the_currency(national_sim, national_fit):
+    assert not national_fit.kpi_is_revenue
+    assert national_fit.roas().attrs["units"] == "sales per unit of spend"  # the defaults
+    conv = mk.MMM(**national_sim.model_kwargs(), kpi_unit="conversions", currency="EUR")
+    conv.from_posterior(national_sim.data, national_fit.idata.posterior)
+    assert not conv.kpi_is_revenue
+    assert conv.roas().attrs["units"] == "conversions per EUR"
+    assert conv.contributions().attrs["units"] == "conversions per week"
+    rev = mk.MMM(**national_sim.model_kwargs(), kpi_unit="eur", currency="EUR")
+    assert rev.kpi_is_revenue and rev.config()["kpi_unit"] == "eur"
+    with pytest.raises(ValueError, match="currency must be a short text"):
+        mk.MMM(**national_sim.model_kwargs(), currency=" ")
+
+
+def test_cost_per_kpi_is_one_over_roas_on_every_draw(national_fit):
+    cpa = national_fit.cpa()
+    draws = 1.0 / national_fit.roas_draws().stack(s=("chain", "draw")).transpose("s", ...)
+    np.testing.assert_allclose(cpa["mean"], draws.mean("s").values, rtol=1e-12)
+    np.testing.assert_allclose(cpa["lower"], draws.quantile(0.05, "s").values, rtol=1e-12)
+    # the interval's ends are the inverted ROAS ends (a monotone map; equal up to the
+    # interpolation between neighbouring draws), but the mean is not 1 / mean ROAS
+    roas = national_fit.roas()
+    np.testing.assert_allclose(cpa["upper"], 1.0 / roas["lower"], rtol=1e-4)
+    assert (cpa["mean"] >= 1.0 / roas["mean"] - 1e-12).all()  # Jensen: E[1/x] >= 1/E[x]
+    assert cpa.attrs["units"] == "unit of spend per sales"
+    marginal = 1.0 / national_fit.roas_draws(marginal=True).stack(s=("chain", "draw"))
+    np.testing.assert_allclose(national_fit.cpa(marginal=True)["median"],
+                               marginal.median("s").values, rtol=1e-12)
+
+
+def test_baseline_references_move_only_the_intercept(national_fit):
+    mean = national_fit.baseline()
+    low = national_fit.baseline(reference="min")
+    np.testing.assert_allclose(low.sum("component"), mean.sum("component"), rtol=1e-12)
+    tiny = 1e-9 * float(abs(mean.sel(component="intercept")).max())
+    # each driver is zero at its reference: the trend at the first week, seasonality at its
+    # lowest week (so never below), a control at the week of its lowest value
+    assert float(abs(low.sel(component="trend").isel(date=0)).max()) == 0.0
+    season = low.sel(component="seasonality")
+    assert float(abs(season.min("date")).max()) <= tiny and float(season.min()) >= -tiny
+    control = national_fit.controls[0]
+    x = national_fit.fitted_data().control_values[0, :, 0]
+    at_floor = low.sel(component=control).isel(date=int(np.argmin(x)))
+    assert float(abs(at_floor).max()) <= tiny
+    given = national_fit.baseline(reference={control: float(x[5])})
+    assert float(abs(given.sel(component=control).isel(date=5)).max()) <= tiny
+    np.testing.assert_allclose(given.sel(component="trend"), mean.sel(component="trend"))
+    assert "lowest value" in low.attrs["reference"]
+    with pytest.raises(ValueError, match="not controls"):
+        national_fit.baseline(reference={"weather": 1.0})

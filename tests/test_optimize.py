@@ -20,7 +20,7 @@ import pytest
 import mmmkit as mk
 from mmmkit import optimize, scenarios
 from mmmkit.budget_problem import BudgetProblem
-from test_scenarios import RTOL, _brute_force_optimum, _true_gain, fitted_panel
+from test_scenarios import RTOL, _brute_force_optimum, _true_gain
 from truth import model_from_truth
 
 FREE = (0, None)  # no bounds: the optimum the truth tests compare with is the unbounded one
@@ -47,14 +47,16 @@ def geo_truth(geo_sim):
     return model_from_truth(geo_sim)
 
 
+# The real-fit checks read conftest's national fit: it is compiled on every worker anyway, and
+# a fit of their own would add a compile to whichever worker runs this file.
 @pytest.fixture(scope="module")
-def fit_sim():
-    return fitted_panel()[0]
+def fit_sim(national_sim):
+    return national_sim
 
 
 @pytest.fixture(scope="module")
-def fit_model():
-    return fitted_panel()[1]
+def fit_model(national_fit):
+    return national_fit
 
 
 def test_the_optimiser_is_the_same_object_in_both_modules():
@@ -278,7 +280,8 @@ def test_optimizer_is_reproducible_and_reports_uncertainty(fit_model):
     c = scenarios.optimize_budget(fit_model, bounds=FREE, seed=4, n_uncertainty=8)
     np.testing.assert_allclose(c.allocation, a.allocation, rtol=1e-3)  # same optimum
     unc = a.uncertainty
-    assert list(unc.columns) == ["mean", "median", "lower", "upper"]
+    assert list(unc.columns) == ["mean", "median", "lower", "upper", "at_lower_bound",
+                                 "at_upper_bound", "reading"]
     assert (unc["lower"] <= unc["upper"]).all() and (unc["upper"] > unc["lower"]).any()
     assert a.allocation_draws.sizes["sample"] == 8
 
@@ -385,3 +388,22 @@ def test_summary_is_a_frame(fit_model):
     assert isinstance(plan.summary(), pd.DataFrame)
     assert isinstance(plan.summary(0.8), pd.DataFrame)
     assert isinstance(plan.lift.summary(), pd.DataFrame)
+
+
+def test_a_split_held_at_its_bounds_is_not_read_as_certainty(nat_truth):
+    """Every draw's optimum puts a channel whose upper bound is far below its best spend at
+    that bound: its interval has zero width because of the bound, and the table says so."""
+    hist = nat_truth.fitted_data().spend.sum(axis=(0, 1))
+    best = nat_truth.channels[int(np.argmax(nat_truth.roas()["mean"].to_numpy()))]
+    c = nat_truth.channels.index(best)
+    plan = scenarios.optimize_budget(
+        nat_truth, bounds={ch: (0.0, 0.6 * hist[c]) if ch == best else (0, None)
+                           for ch in nat_truth.channels}, n_uncertainty=8)
+    table = plan.uncertainty
+    row = table.loc[best]
+    assert row["at_upper_bound"] == 1.0 and row["at_lower_bound"] == 0.0
+    assert row["upper"] - row["lower"] < 1e-3 * hist.sum()  # narrow only because of the bound
+    assert "upper bound in 100% of draws" in row["reading"]
+    assert "not how sure the data are" in row["reading"]
+    for ch, r in table.iterrows():  # words exactly where a bound holds most draws
+        assert (r["reading"] != "") == (max(r["at_lower_bound"], r["at_upper_bound"]) >= 0.5), ch

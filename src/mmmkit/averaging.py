@@ -15,14 +15,25 @@ lift of any scenario (``lambda m: scenarios.move(m, ...).total``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from mmmkit.budget_problem import PooledProblem
 from mmmkit.evaluation import compare
 from mmmkit.model import MMM
+from mmmkit.optimize import (
+    BudgetPlan,
+    budget_plan,
+    budget_problem,
+    budget_question,
+    plan_spend,
+    solve_budget,
+)
+from mmmkit.response import LiftResult, lift_arrays
 from mmmkit.stats import check_prob, summarize
 
 
@@ -94,17 +105,27 @@ class ModelAverage:
         per-candidate columns both read it)."""
         return {name: quantity(m) for name, m in self.models.items()}
 
-    def _mix(self, values: Mapping[str, xr.DataArray], counts: pd.Series) -> xr.DataArray:
+    def picks(self) -> dict[str, np.ndarray]:
+        """Which draws of each candidate enter the mixture: ``{name: flat draw indices}``
+        (chain-major), :meth:`counts` of them, chosen without replacement with ``seed``. Every
+        answer of the mixture uses these same draws."""
         rng = np.random.default_rng(self.seed)
-        parts, origin = [], []
-        for name, count in counts.items():
+        out = {}
+        for name, count in self.counts().items():
             if count == 0:
                 continue
+            post = self.models[name].idata.posterior
+            n = post.sizes["chain"] * post.sizes["draw"]
+            out[name] = np.sort(rng.choice(n, size=int(count), replace=False))
+        return out
+
+    def _mix(self, values: Mapping[str, xr.DataArray], counts: pd.Series) -> xr.DataArray:
+        parts, origin = [], []
+        for name, pick in self.picks().items():
             flat = values[name].stack(sample=("chain", "draw")).transpose("sample", ...)
-            pick = np.sort(rng.choice(flat.sizes["sample"], size=int(count), replace=False))
             parts.append(flat.isel(sample=pick).drop_vars(["sample", "chain", "draw"],
                                                           errors="ignore").values)
-            origin += [name] * int(count)
+            origin += [name] * len(pick)
             template = flat
         values = np.concatenate(parts, axis=0)[None]
         other = [d for d in template.dims if d != "sample"]
@@ -161,7 +182,56 @@ class ModelAverage:
         table.attrs.update(prob=prob, units=mixed.attrs.get("units", ""))
         return table
 
+    # -- budgets ---------------------------------------------------------------------------
+    def optimize_budget(self, budget: float | None = None, bounds=None, fixed=None, *,
+                        seed: int | None = 0, **options) -> BudgetPlan:
+        """The split of a budget that maximises the lift under the mixture.
+
+        The objective (``"mean"``, ``"quantile"``, ``"mean_minus_std"``, or profit with
+        ``margin``) is taken over the mixture's draws (:meth:`picks`): each candidate's lift
+        on its own draws, pooled. So the plan is the best split when the form is uncertain,
+        not any one candidate's, and its lift, uncertainty and bounds come from the mixture.
+        Arguments are :func:`mmmkit.optimize.optimize_budget`'s; every candidate must have
+        the same channels and data. The returned plan's weekly frame (``weekly_plan``,
+        ``to_frame``) is read from the candidate with the largest weight.
+        """
+        self._check_same_channels()
+        reference = self.models[str(self.weights_.idxmax())]
+        question = budget_question(reference, budget, bounds, fixed, **options)
+        picks = self.picks()
+        parts = []
+        for name, pick in picks.items():
+            problem = budget_problem(self.models[name], question)
+            parts.append(None if problem is None else problem.subset(pick))
+        pooled = None if any(p is None for p in parts) else PooledProblem(parts)
+        solved = solve_budget(pooled, question, np.random.default_rng(seed))
+        plan = plan_spend(reference, question, solved)
+        dates = reference.fitted_data().dates[question.weeks]
+        lifts = {name: lift_arrays(self.models[name], plan, question.actual, dates,
+                                   question.geo_idx,
+                                   description=f"optimised budget ({question.objective}) "
+                                               "vs actual spend, model average")
+                 for name in picks}
+        return budget_plan(reference, question, solved, plan, _pooled_lift(lifts, picks))
+
     def __repr__(self) -> str:
         w = ", ".join(f"{k}: {v:.2f}" for k, v in self.weights_.items())
         return f"ModelAverage({w})"
 
+
+def _pooled_lift(lifts: Mapping[str, LiftResult], picks: Mapping[str, np.ndarray]
+                 ) -> LiftResult:
+    """One :class:`LiftResult` of the mixture: each candidate's draws ``picks[name]``,
+    side by side as one chain."""
+    first = next(iter(lifts.values()))
+
+    def pooled(field: str) -> np.ndarray:
+        parts = []
+        for name, pick in picks.items():
+            values = getattr(lifts[name], field)
+            parts.append(values.reshape(-1, *values.shape[2:])[pick])
+        return np.concatenate(parts, axis=0)[None]
+
+    geo_draws = pooled("geo_draws")
+    return dataclasses.replace(first, geo_draws=geo_draws, week_draws=pooled("week_draws"),
+                               chain=np.array([0]), draw=np.arange(geo_draws.shape[1]))

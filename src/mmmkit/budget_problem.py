@@ -373,6 +373,54 @@ class BudgetProblem:
         return out
 
 
+class PooledProblem(BudgetProblem):
+    """One budget problem over the pooled draws of several models of the same data.
+
+    For a mixture of candidate specifications (:class:`mmmkit.ModelAverage`): each part is a
+    :class:`BudgetProblem` of one candidate on the draws it contributes, and the pooled
+    per-draw lift is the parts' lifts side by side, so the objective (a mean, a quantile, a
+    mean minus sds) is taken over the mixture's draws. The decision variables are the
+    parts' (same channels, period, historical spend and bounds, checked). Every solver
+    method of :class:`BudgetProblem` works unchanged on it.
+    """
+
+    def __init__(self, parts: list[BudgetProblem]):
+        if not parts:
+            raise ValueError("PooledProblem needs at least one part.")
+        first = parts[0]
+        for part in parts[1:]:
+            if part.cells != first.cells or not np.allclose(part.hist, first.hist) \
+                    or part.budget != first.budget:
+                raise ValueError("the parts of a pooled budget problem must share the "
+                                 "decision variables (channels, period, spend, budget).")
+        self.parts = parts
+        for name in ("blocks", "free", "budget", "per_geo", "objective", "risk", "margin",
+                     "lo_c", "hi_c", "block_list", "var_of", "cells", "hist", "lo", "hi", "n",
+                     "channel_constraints", "threads"):
+            setattr(self, name, getattr(first, name))
+        self.S = sum(part.S for part in parts)
+        self.ref = [np.concatenate([part.ref[k] for part in parts])
+                    for k in range(len(first.ref))]
+        scale = float(np.mean(sum(self.ref)))
+        self.scale = (scale if scale > 0 else 1.0) * (self.margin or 1.0)
+
+    def subset(self, idx: np.ndarray, objective: str | None = None) -> PooledProblem:
+        """The pooled problem on the pooled draws ``idx``."""
+        idx = np.asarray(idx)
+        bounds = np.cumsum([0] + [part.S for part in self.parts])
+        parts = []
+        for part, lo, hi in zip(self.parts, bounds[:-1], bounds[1:], strict=True):
+            local = idx[(idx >= lo) & (idx < hi)] - lo
+            if local.size:
+                parts.append(part.subset(local, objective))
+        return PooledProblem(parts)
+
+    def lift(self, y: np.ndarray):
+        """Per-draw lift ``(S,)`` over the pooled draws and its Jacobian ``(S, n)``."""
+        values, jacs = zip(*(part.lift(y) for part in self.parts), strict=True)
+        return np.concatenate(values), np.concatenate(jacs, axis=0)
+
+
 def risk_functional(values: np.ndarray, objective: str, risk: float | None):
     """The objective over draws and its weights ``d objective / d values`` ``(S,)``.
 

@@ -167,3 +167,15 @@ def combine_roas_priors(roas_priors: Mapping[str, Prior], channels: Sequence[str
     names = next(iter(keys))
     stacked = {k: [float(np.asarray(p.params[k]).ravel()[0]) for p in priors] for k in names}
     return Prior(priors[0].dist, **stacked)
+
+
+def lift_tests_to_records(tests: pd.DataFrame | None) -> list[dict] | None:
+    """Lift tests as JSON records (dates as ISO text) for the specification and the file."""
+    if tests is None:
+        return None
+    out = tests.copy()
+    for col in ("start", "end", "measure_end"):
+        out[col] = out[col].dt.strftime("%Y-%m-%d")
+    if "geo" in out:
+        out["geo"] = out["geo"].astype(object).where(out["geo"].notna(), None)
+    return out.to_dict(orient="records")

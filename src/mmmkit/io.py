@@ -41,7 +41,7 @@ GROUPS = ("posterior", "sample_stats", "posterior_predictive", "observed_data", 
 CONFIG_FIELDS = ("date", "target", "channels", "geo", "controls", "adstock", "saturation",
                  "seasonality", "trend", "likelihood", "priors", "roas_priors", "lift_tests")
 # fields added later, with the value a file written before them means
-OPTIONAL_FIELDS = {"dayfirst": None, "date_format": None}
+OPTIONAL_FIELDS = {"dayfirst": None, "date_format": None, "kpi_unit": None, "currency": None}
 _REDO = "save the model again with model.save(path), or refit it"
 
 
@@ -313,6 +313,8 @@ def model_from_config(cls, config):
         roas_priors={k: Prior.from_dict(v) for k, v in config.get("roas_priors", {}).items()},
         dayfirst=config.get("dayfirst", OPTIONAL_FIELDS["dayfirst"]),
         date_format=config.get("date_format", OPTIONAL_FIELDS["date_format"]),
+        kpi_unit=config.get("kpi_unit", OPTIONAL_FIELDS["kpi_unit"]),
+        currency=config.get("currency", OPTIONAL_FIELDS["currency"]),
     )
     if config.get("lift_tests"):
         model.add_lift_tests(pd.DataFrame(config["lift_tests"]))

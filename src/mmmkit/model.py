@@ -19,7 +19,12 @@ import xarray as xr
 from mmmkit.adstock import ADSTOCK_KINDS, Adstock, GeometricAdstock
 from mmmkit.approximate import METHODS as APPROX_METHODS
 from mmmkit.approximate import approximation_warning
-from mmmkit.calibration import combine_roas_priors, lift_test_arrays, validate_lift_tests
+from mmmkit.calibration import (
+    combine_roas_priors,
+    lift_test_arrays,
+    lift_tests_to_records,
+    validate_lift_tests,
+)
 from mmmkit.design import NATIONAL, ModelData
 from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
 from mmmkit.errors import DataError, FitWarning
@@ -32,94 +37,30 @@ from mmmkit.inference import (
 )
 from mmmkit.io import check_evaluates, model_from_config, read_model, save_model
 from mmmkit.media import MediaBlock
-from mmmkit.posterior import PosteriorEngine, squeeze_national, subset_geos, with_tail
+from mmmkit.posterior import (
+    PosteriorEngine,
+    baseline_references,
+    describe_reference,
+    rereference,
+    squeeze_national,
+    subset_geos,
+    with_tail,
+)
 from mmmkit.priors import Prior
 from mmmkit.saturation import SATURATION_KINDS, HillSaturation, Saturation
+from mmmkit.specification import (
+    check_column_names,
+    check_seasonality,
+    check_unit,
+    resolve_transforms,
+)
 from mmmkit.stats import check_prob, summarize
 from mmmkit.validation import check_date_options, check_fit_args, frame_to_arrays, validate_frame
 
 SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
 MIN_WEEKS = 20
-# Weekly data sample the year about 52.18 times; a yearly Fourier term of order k has a period
-# of 52.18 / k weeks, and above order 26 that is shorter than two weeks (the Nyquist limit):
-# such a term repeats a lower one's pattern at the weekly dates and cannot be estimated apart.
-MAX_SEASONALITY = 26
-
-
 class NotFittedError(RuntimeError):
     """A reading method was called before :meth:`MMM.fit` (or :meth:`MMM.load`)."""
-
-
-def _check_seasonality(seasonality: Any) -> None:
-    """A yearly Fourier order weekly data can carry: a whole number in ``0 .. 26``."""
-    whole = isinstance(seasonality, int | np.integer) and not isinstance(seasonality, bool)
-    if isinstance(seasonality, float) and float(seasonality).is_integer():
-        whole = True  # 2.0 from a config file is fine
-    if not whole or seasonality < 0:
-        raise ValueError(
-            f"seasonality is the order of the yearly Fourier seasonality, a whole number >= 0 "
-            f"(0 for none, 2-4 is usual), got {seasonality!r}."
-        )
-    if seasonality > MAX_SEASONALITY:
-        raise ValueError(
-            f"seasonality={seasonality!r} is above {MAX_SEASONALITY}, the highest yearly "
-            "Fourier order weekly data can carry: order k repeats every 52/k weeks, and above "
-            f"{MAX_SEASONALITY} that is under two weeks, which weekly dates cannot tell from a "
-            f"lower order; use 0-{MAX_SEASONALITY} (2-4 is usual)."
-        )
-
-
-def _check_column_names(*, date: Any, target: Any, channels: list, geo: Any,
-                        controls: list) -> None:
-    """Every column name is text: integer names fit, but the saved file (xarray) rejects them.
-
-    Checked here rather than converted: the frame's columns would have to be renamed too, in
-    every frame the model later reads (predict, scenarios), and a silent rename is confusing.
-    """
-    named = [("date", date), ("target", target), ("geo", geo)]
-    named += [("channels", c) for c in channels] + [("controls", c) for c in controls]
-    for role, name in named:
-        if role == "geo" and name is None:
-            continue
-        if not isinstance(name, str):
-            raise ValueError(
-                f"column names must be strings, but {role} has {name!r} "
-                f"({type(name).__name__}): rename {name!r} -> '{name}' in the frame (e.g. "
-                "df.columns = df.columns.astype(str)) and pass the string name."
-            )
-
-
-def _transform(spec: Any, what: str, base: type, names: Mapping[str, type],
-               channels: list[str]) -> Any:
-    """``spec`` with transform names (``"hill"``) replaced by default instances.
-
-    Accepts ``None`` (the default), one transform or name, or ``{channel: transform or
-    name}``; anything else is a ``ValueError`` here rather than an ``AttributeError`` later.
-    """
-    def one(value: Any, where: str) -> Any:
-        if isinstance(value, str):
-            key = value.strip().lower().replace("-", "_").replace(" ", "_")
-            if key not in names:
-                raise ValueError(
-                    f"{where}: unknown {what} {value!r}; use one of {sorted(names)} or a "
-                    f"{base.__name__} object such as {next(iter(names.values())).__name__}()."
-                )
-            return names[key]()
-        if not isinstance(value, base):
-            article = "an" if base.__name__[0] in "AEIOU" else "a"
-            raise ValueError(
-                f"{where} must be {article} {base.__name__} (e.g. "
-                f"{next(iter(names.values())).__name__}()) or one of the names {sorted(names)}, "
-                f"got {value!r}."
-            )
-        return value
-
-    if spec is None:
-        return None
-    if isinstance(spec, Mapping):
-        # Unknown or missing channels are reported by MediaBlock, which checks the keys.
-        return {ch: one(v, f"{what}[{ch!r}]") for ch, v in spec.items()}
-    return one(spec, what)
 
 
 class MMM:
@@ -152,6 +93,11 @@ class MMM:
         :func:`mmmkit.validate_frame`.
     date_format : an explicit :func:`pandas.to_datetime` format for text dates, e.g.
         ``"%d.%m.%Y"``; instead of ``dayfirst``.
+    kpi_unit : what the target counts, as answers should name it: ``"EUR"`` for revenue,
+        ``"conversions"``, ``"units"``. Default: the target column's name.
+    currency : the spend's currency, e.g. ``"EUR"``. When ``kpi_unit`` equals it the KPI is
+        revenue (:attr:`kpi_is_revenue`): ROAS is a return (break-even at 1); otherwise ROAS
+        reads as KPI per currency unit and :meth:`cpa` gives the cost per KPI unit.
 
     Adstock and saturation may also be given by name, as a default instance of the transform:
     ``adstock="geometric"``, ``"delayed"`` or ``"weibull"``; ``saturation="hill"``,
@@ -186,6 +132,8 @@ class MMM:
         roas_priors: Mapping[str, Prior] | None = None,
         dayfirst: bool | None = None,
         date_format: str | None = None,
+        kpi_unit: str | None = None,
+        currency: str | None = None,
     ) -> None:
         if isinstance(channels, str):
             channels = [channels]
@@ -193,19 +141,21 @@ class MMM:
             controls = [controls]
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
-        _check_seasonality(seasonality)
+        check_seasonality(seasonality)
         check_date_options(dayfirst, date_format)
         self.date = date
         self.target = target
         self.channels = list(channels)
         self.geo = geo
         self.controls = list(controls or [])
-        _check_column_names(date=date, target=target, channels=self.channels, geo=geo,
+        check_column_names(date=date, target=target, channels=self.channels, geo=geo,
                             controls=self.controls)
         self.dayfirst = dayfirst
         self.date_format = date_format
-        adstock = _transform(adstock, "adstock", Adstock, ADSTOCK_KINDS, self.channels)
-        saturation = _transform(saturation, "saturation", Saturation, SATURATION_KINDS,
+        self.kpi_unit = check_unit(kpi_unit, "kpi_unit")
+        self.currency = check_unit(currency, "currency")
+        adstock = resolve_transforms(adstock, "adstock", Adstock, ADSTOCK_KINDS, self.channels)
+        saturation = resolve_transforms(saturation, "saturation", Saturation, SATURATION_KINDS,
                                 self.channels)
         self.adstock = adstock if adstock is not None else GeometricAdstock(max_lag=8)
         self.saturation = saturation if saturation is not None else HillSaturation()
@@ -253,10 +203,29 @@ class MMM:
             "likelihood": self.likelihood,
             "priors": {k: p.to_dict() for k, p in self.model_priors.items()},
             "roas_priors": {k: p.to_dict() for k, p in self.roas_priors.items()},
-            "lift_tests": _lift_tests_to_records(self.lift_tests),
+            "lift_tests": lift_tests_to_records(self.lift_tests),
             "dayfirst": self.dayfirst,
             "date_format": self.date_format,
+            "kpi_unit": self.kpi_unit,
+            "currency": self.currency,
         }
+
+    @property
+    def kpi_label(self) -> str:
+        """How answers name the KPI's unit: ``kpi_unit``, else the target column's name."""
+        return self.kpi_unit or self.target
+
+    @property
+    def spend_label(self) -> str:
+        """How answers name one unit of spend: ``currency``, else ``"unit of spend"``."""
+        return self.currency or "unit of spend"
+
+    @property
+    def kpi_is_revenue(self) -> bool:
+        """Whether the KPI is money in the spend's currency (``kpi_unit == currency``): only
+        then is a ROAS of 1 break-even."""
+        return (self.kpi_unit is not None and self.currency is not None
+                and self.kpi_unit.strip().lower() == self.currency.strip().lower())
 
     def add_lift_tests(self, tests: pd.DataFrame) -> MMM:
         """Calibrate the next :meth:`fit` with experiments; returns ``self``.
@@ -454,7 +423,7 @@ class MMM:
         ``lift_tests`` (:func:`mmmkit.inference.compile_key`): equal keys share one compile."""
         config = self.config()
         if lift_tests is not None:  # the tests fit() is about to calibrate with
-            config["lift_tests"] = _lift_tests_to_records(lift_tests)
+            config["lift_tests"] = lift_tests_to_records(lift_tests)
         return compile_key(config, data.geos)
 
     # -- reading -------------------------------------------------------------------------------
@@ -517,25 +486,42 @@ class MMM:
             engine.reshape(out), dims=("chain", "draw", "geo", "date", "channel"),
             coords={"chain": engine.chain_coord, "draw": engine.draw_coord, "geo": data.geos,
                     "date": data.dates, "channel": self.media.order},
-            name="contribution", attrs={"units": f"{self.target} per week"},
+            name="contribution", attrs={"units": f"{self.kpi_label} per week"},
         )
         da = da.transpose("chain", "draw", "date", "geo", "channel").sel(channel=self.channels)
         return self.squeeze_geo(da)
 
-    def baseline(self) -> xr.DataArray:
+    def baseline(self, reference: str | Mapping[str, float] = "mean") -> xr.DataArray:
         """The non-media part of the expected target, by component, in target units.
+
+        Parameters
+        ----------
+        reference : what each driver's contribution is measured against. ``"mean"`` (the
+            model's own centring): controls from their mean level, trend and seasonality
+            centred on the period, so they sum to about zero and the intercept holds the
+            level. ``"min"``: each control from its lowest value in the fitted weeks (per
+            geo), the trend from the first fitted week, seasonality from its lowest week, so
+            each shows what it drove above that floor. A mapping ``{control: value}`` (the
+            control's own units) sets those controls' references, the rest staying at the
+            mean. The intercept takes up the difference: the sum is the same for every choice.
 
         Returns
         -------
         DataArray ``(chain, draw, date[, geo], component)``; components are ``intercept``,
-        ``trend``, ``seasonality`` (when in the model) and one per control (relative to the
-        control's mean level). Baseline plus channel contributions is the expected target.
+        ``trend``, ``seasonality`` (when in the model) and one per control.
+        ``attrs["reference"]`` states the reference. Baseline plus channel contributions is
+        the expected target.
         """
         data = self.fitted_data()
         engine = self.posterior_engine()
+        refs = baseline_references(reference, data)
         parts: dict[str, list[np.ndarray]] = {}
         for sl in engine.chunks(data.n_geos * data.n_weeks * (4 + len(self.controls))):
-            for name, arr in engine.baseline_parts(data.dates, data.control_values, sl).items():
+            chunk = engine.baseline_parts(data.dates, data.control_values, sl)
+            if refs is not None:
+                chunk = rereference(chunk, engine.baseline_parts(
+                    data.dates, refs, sl), self.controls, by_floor=reference == "min")
+            for name, arr in chunk.items():
                 parts.setdefault(name, []).append(arr)
         names = list(parts)
         stacked = np.stack([np.concatenate(parts[n]) for n in names], axis=-1)  # (S, G, T, K)
@@ -543,7 +529,8 @@ class MMM:
             engine.reshape(stacked), dims=("chain", "draw", "geo", "date", "component"),
             coords={"chain": engine.chain_coord, "draw": engine.draw_coord, "geo": data.geos,
                     "date": data.dates, "component": names},
-            name="baseline", attrs={"units": f"{self.target} per week"},
+            name="baseline", attrs={"units": f"{self.kpi_label} per week",
+                                    "reference": describe_reference(reference)},
         )
         return self.squeeze_geo(da.transpose("chain", "draw", "date", "geo", "component"))
 
@@ -582,7 +569,7 @@ class MMM:
             coords={"chain": engine.chain_coord, "draw": engine.draw_coord,
                     "channel": self.media.order, **coords},
             name="marginal_roas" if marginal else "roas",
-            attrs={"units": f"{self.target} per unit of spend"},
+            attrs={"units": f"{self.kpi_label} per {self.spend_label}"},
         )
         return self.squeeze_geo(da.sel(channel=self.channels))
 
@@ -606,6 +593,26 @@ class MMM:
             frame = pd.DataFrame({k: v.ravel() for k, v in stats.items()}, index=index)
         frame.attrs["units"] = da.attrs["units"]
         frame.attrs["prob"] = prob
+        return frame
+
+    def cpa(self, prob: float = 0.9, marginal: bool = False) -> pd.DataFrame:
+        """Cost per KPI unit per channel: spend divided by the KPI it drove (``1 / ROAS`` on
+        every draw, so the interval is the cost's own, not the ROAS interval inverted at its
+        ends); ``marginal=True``: the cost of one more KPI unit at the actual spend.
+
+        Returns
+        -------
+        DataFrame indexed by channel with ``mean, median, lower, upper``, in
+        :attr:`spend_label` per :attr:`kpi_label` (``attrs["units"]``). A draw whose ROAS is
+        0 has an infinite cost; quantiles treat it as the largest value.
+        """
+        check_prob(prob)
+        roas = self.roas_draws(marginal=marginal)
+        with np.errstate(divide="ignore"):
+            flat = 1.0 / roas.stack(sample=("chain", "draw")).transpose("sample", ...).values
+        frame = pd.DataFrame(summarize(np.where(flat < 0, np.inf, flat), prob),
+                             index=pd.Index(self.channels, name="channel"))
+        frame.attrs.update(units=f"{self.spend_label} per {self.kpi_label}", prob=prob)
         return frame
 
     def predict(self, df: pd.DataFrame, include_noise: bool = True,
@@ -671,7 +678,7 @@ class MMM:
             engine.reshape(out), dims=("chain", "draw", "geo", "date"),
             coords={"chain": engine.chain_coord, "draw": engine.draw_coord, "geo": geos,
                     "date": new_dates},
-            name=self.target, attrs={"units": self.target},
+            name=self.target, attrs={"units": self.kpi_label},
         )
         return self.squeeze_geo(da.transpose("chain", "draw", "date", "geo"))
 
@@ -767,16 +774,6 @@ class MMM:
         return model
 
 
-def _lift_tests_to_records(tests: pd.DataFrame | None) -> list[dict] | None:
-    """Lift tests as JSON records (dates as ISO text) for the specification and the file."""
-    if tests is None:
-        return None
-    out = tests.copy()
-    for col in ("start", "end", "measure_end"):
-        out[col] = out[col].dt.strftime("%Y-%m-%d")
-    if "geo" in out:
-        out["geo"] = out["geo"].astype(object).where(out["geo"].notna(), None)
-    return out.to_dict(orient="records")
 
 
 

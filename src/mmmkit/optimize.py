@@ -40,8 +40,9 @@ from mmmkit.response import (
 )
 from mmmkit.stats import DEFAULT_PROB
 
-__all__ = ["DEFAULT_SPEND_RANGE", "OBJECTIVES", "BudgetPlan", "Relative", "optimize_budget",
-           "relative"]
+__all__ = ["DEFAULT_SPEND_RANGE", "OBJECTIVES", "BudgetPlan", "BudgetQuestion", "Relative",
+           "SolvedBudget", "budget_plan", "budget_problem", "budget_question",
+           "optimize_budget", "plan_spend", "relative", "solve_budget"]
 
 OBJECTIVES = ("mean", "quantile", "mean_minus_std")
 # Default risk parameter per objective: the 5% quantile (the lower end of a 90% interval) and
@@ -72,7 +73,10 @@ class BudgetPlan:
         independently of the optimiser's own objective.
     uncertainty : DataFrame channel x ``mean, median, lower, upper``: the spread of the
         optimal allocation when each of a subsample of posterior draws is optimised on its
-        own (currency). Wide intervals mean the data do not pin down the split.
+        own (currency). Wide intervals mean the data do not pin down the split. Columns
+        ``at_lower_bound`` / ``at_upper_bound`` give the share of those optima at the
+        channel's bound, and ``reading`` says in words when a bound, not the data, makes the
+        interval narrow.
     allocation_draws : DataArray ``(sample, channel)`` of those per-draw optimal allocations.
     converged : whether the solver reached a point satisfying the optimality (KKT)
         conditions; if not, :class:`ScenarioWarning` was raised and ``message`` says why.
@@ -365,8 +369,49 @@ def optimize_budget(
     starting splits on a subsample of at most 128 draws; the best is then polished on all
     draws, and optimality is checked from the KKT conditions on all draws.
     """
+    question = budget_question(
+        model, budget, bounds, fixed, start=start, end=end, objective=objective, margin=margin,
+        risk=risk, n_starts=n_starts, geos=geos, n_uncertainty=n_uncertainty,
+        per_geo=_per_geo(per_geo, by_geo))
+    rng = np.random.default_rng(seed)
+    solved = solve_budget(budget_problem(model, question), question, rng)
+    plan = plan_spend(model, question, solved)
+    lift = lift_arrays(model, plan, question.actual, model.fitted_data().dates[question.weeks],
+                       question.geo_idx,
+                       description=f"optimised budget ({objective}) vs actual spend")
+    return budget_plan(model, question, solved, plan, lift)
+
+
+# -- the phases of optimize_budget, in order (public: a ModelAverage composes them) ---------
+class BudgetQuestion(NamedTuple):
+    """A validated optimisation question: the planning window, the historical spend in it,
+    the fixed and free channels, the budget and the bounds (see :func:`optimize_budget`)."""
+
+    weeks: np.ndarray  # fitted-week positions of the planning period
+    geo_idx: list[int]  # fitted-geo positions in it
+    actual: np.ndarray  # (G', T', C) historical spend, currency, user channel order
+    hist: np.ndarray  # (C,) its channel totals
+    fixed_amount: dict[str, float]
+    free: list[str]
+    budget: float
+    free_budget: float
+    lo: np.ndarray  # (free,) lower totals, currency
+    hi: np.ndarray
+    per_geo: bool
+    objective: str
+    risk: float | None
+    margin: float | None
+    n_starts: int
+    n_uncertainty: int
+
+
+def budget_question(model: MMM, budget: float | None = None, bounds=None, fixed=None, *,
+                    start=None, end=None, objective: str = "mean", margin: float | None = None,
+                    risk: float | None = None, n_starts: int = 4, geos=None,
+                    n_uncertainty: int = 40, per_geo: bool = False) -> BudgetQuestion:
+    """Validate an :func:`optimize_budget` question on ``model``'s fitted data (every error
+    before any computation); the arguments are :func:`optimize_budget`'s."""
     data = model.fitted_data()
-    per_geo = _per_geo(per_geo, by_geo)
     risk = _check_objective(objective, risk, margin, n_starts)
     weeks, geo_idx = window(model, start, end, geos)
     actual = data.spend[np.ix_(geo_idx, weeks)]  # (G', T', C) user order
@@ -376,18 +421,22 @@ def optimize_budget(
     budget = float(hist.sum()) if budget is None else float(budget)
     free_budget = _free_budget(budget, fixed_amount)
     lo, hi = _channel_bounds(model, bounds, free, fixed_amount, hist, free_budget, margin)
-    rng = np.random.default_rng(seed)
-    solved = _solve(model, free, lo, hi, free_budget, weeks, geo_idx, rng, per_geo=per_geo,
-                    objective=objective, risk=risk, margin=margin, n_starts=int(n_starts),
-                    n_uncertainty=n_uncertainty)
-    plan = actual * _plan_factors(model, actual, fixed_amount, free, solved)[:, None, :]
-    lift = lift_arrays(model, plan, actual, data.dates[weeks], geo_idx,
-                       description=f"optimised budget ({objective}) vs actual spend")
-    return _budget_plan(model, plan, hist, lift, solved, free, lo, hi, weeks, geo_idx,
-                        objective=objective, risk=risk, margin=margin, budget=budget)
+    return BudgetQuestion(weeks, geo_idx, actual, hist, fixed_amount, free, budget,
+                          free_budget, lo, hi, bool(per_geo), objective, risk, margin,
+                          int(n_starts), int(n_uncertainty))
 
 
-# -- the phases of optimize_budget, in order ------------------------------------------------
+def budget_problem(model: MMM, question: BudgetQuestion) -> BudgetProblem | None:
+    """The numerical problem of ``question`` on ``model``'s draws (``None``: nothing to
+    optimise, no free channel or no free budget)."""
+    q = question
+    if not (q.free and q.free_budget > 0):
+        return None
+    blocks = ChannelBlocks.build(model, q.free, q.weeks, q.geo_idx, optimizer=True)
+    return BudgetProblem(blocks, q.free, q.lo, q.hi, q.free_budget, per_geo=q.per_geo,
+                         objective=q.objective, risk=q.risk, margin=q.margin)
+
+
 def _per_geo(per_geo: bool, by_geo: bool | None) -> bool:
     """``per_geo``, or the deprecated ``by_geo`` with a warning that names the new name."""
     if by_geo is None:
@@ -468,36 +517,67 @@ def _channel_bounds(model: MMM, bounds, free: list[str], fixed_amount: Mapping[s
     return lo, hi
 
 
-class _Solved(NamedTuple):
+class SolvedBudget(NamedTuple):
+    """The solver's answer to a :class:`BudgetQuestion`."""
+
     problem: BudgetProblem | None  # None: nothing to optimise
     result: SolverResult
     draws_alloc: np.ndarray  # (n_uncertainty, free channels) currency
 
 
-def _solve(model: MMM, free: list[str], lo: np.ndarray, hi: np.ndarray, free_budget: float,
-           weeks: np.ndarray, geo_idx: list[int], rng: np.random.Generator, *,
-           per_geo: bool, objective: str, risk: float | None, margin: float | None,
-           n_starts: int, n_uncertainty: int) -> _Solved:
-    """Solve the problem (warning if not converged) and optimise ``n_uncertainty`` single
+def solve_budget(problem: BudgetProblem | None, question: BudgetQuestion,
+                 rng: np.random.Generator) -> SolvedBudget:
+    """Solve ``problem`` (warning if not converged) and optimise ``n_uncertainty`` single
     draws for the spread of the split."""
-    if not (free and free_budget > 0):
+    if problem is None:
         result = SolverResult(y=np.zeros(0), value=0.0, converged=True,
                               message="nothing to optimise", amounts=np.zeros(0))
-        return _Solved(None, result, np.zeros((0, len(free))))
-    blocks = ChannelBlocks.build(model, free, weeks, geo_idx, optimizer=True)
-    problem = BudgetProblem(blocks, free, lo, hi, free_budget, per_geo=per_geo,
-                            objective=objective, risk=risk, margin=margin)
-    result = problem.solve(n_starts=n_starts, rng=rng)
+        return SolvedBudget(None, result, np.zeros((0, len(question.free))))
+    result = problem.solve(n_starts=question.n_starts, rng=rng)
     if not result.converged:
         warn_user(
             f"optimize_budget did not converge ({result.message}); the plan is the best "
             "feasible split found, not a verified optimum. Try more n_starts, looser "
             "bounds or objective='mean'.", ScenarioWarning)
-    return _Solved(problem, result, problem.per_draw(result.y, n_uncertainty, rng))
+    return SolvedBudget(problem, result, problem.per_draw(result.y, question.n_uncertainty, rng))
+
+
+def plan_spend(model: MMM, question: BudgetQuestion, solved: SolvedBudget) -> np.ndarray:
+    """The plan ``(G', T', C)`` currency: each cell's historical weekly pattern scaled."""
+    q = question
+    return q.actual * _plan_factors(model, q.actual, q.fixed_amount, q.free, solved)[:, None, :]
+
+
+def _bound_readings(table: pd.DataFrame, draws_alloc: np.ndarray, lo: np.ndarray,
+                    hi: np.ndarray, free_budget: float) -> pd.DataFrame:
+    """``table`` with the share of per-draw optima that sit at each channel's lower and upper
+    bound, and a ``reading`` in words: a channel held at a bound by most draws gets a narrow
+    interval from the bound, not from the data, and must not read as certainty."""
+    out = table.copy()
+    n = draws_alloc.shape[0]
+    cap = np.minimum(hi, free_budget)
+    tol = 1e-4 * max(free_budget, 1.0)
+    if n:
+        at_lo = (np.abs(draws_alloc - lo[None, :]) <= tol).mean(axis=0)
+        at_hi = (np.abs(draws_alloc - cap[None, :]) <= tol).mean(axis=0)
+    else:
+        at_lo = at_hi = np.full(len(lo), np.nan)
+    out["at_lower_bound"] = at_lo
+    out["at_upper_bound"] = at_hi
+    words = []
+    for a, b in zip(at_lo, at_hi, strict=True):
+        side, share = ("lower", a) if (a >= b) else ("upper", b)
+        if not n or not share >= 0.5:
+            words.append("")
+        else:
+            words.append(f"held at its {side} bound in {share:.0%} of draws: the range shows "
+                         "the bound, not how sure the data are; widen the bound to see more")
+    out["reading"] = words
+    return out
 
 
 def _plan_factors(model: MMM, actual: np.ndarray, fixed_amount: Mapping[str, float],
-                  free: list[str], solved: _Solved) -> np.ndarray:
+                  free: list[str], solved: SolvedBudget) -> np.ndarray:
     """``(G', C)`` multiplier of each geo-channel cell's historical spend in the plan."""
     channels = list(model.channels)
     hist_gc = actual.sum(axis=1)  # (G', C)
@@ -519,11 +599,13 @@ def _plan_factors(model: MMM, actual: np.ndarray, fixed_amount: Mapping[str, flo
     return factor_gc
 
 
-def _budget_plan(model: MMM, plan: np.ndarray, hist: np.ndarray, lift: LiftResult,
-                 solved: _Solved, free: list[str], lo: np.ndarray, hi: np.ndarray,
-                 weeks: np.ndarray, geo_idx: list[int], *, objective: str,
-                 risk: float | None, margin: float | None, budget: float) -> BudgetPlan:
-    """The :class:`BudgetPlan` of the plan ``(G', T', C)`` and the solver's answers."""
+def budget_plan(model: MMM, question: BudgetQuestion, solved: SolvedBudget, plan: np.ndarray,
+                lift: LiftResult) -> BudgetPlan:
+    """The :class:`BudgetPlan` of the plan ``(G', T', C)``, its ``lift`` and the solver's
+    answers (``model`` gives the dates, geos and channels)."""
+    q = question
+    hist, free, lo, hi, weeks, geo_idx = q.hist, q.free, q.lo, q.hi, q.weeks, q.geo_idx
+    objective, risk, margin, budget = q.objective, q.risk, q.margin, q.budget
     data = model.fitted_data()
     channels = list(model.channels)
     geos_sel = [data.geos[g] for g in geo_idx]
@@ -540,6 +622,7 @@ def _budget_plan(model: MMM, plan: np.ndarray, hist: np.ndarray, lift: LiftResul
     else:
         uncertainty = pd.DataFrame(columns=["mean", "median", "lower", "upper"],
                                    index=pd.Index(free, name="channel"), dtype=float)
+    uncertainty = _bound_readings(uncertainty, draws_alloc, lo, hi, q.free_budget)
     uncertainty.attrs.update(units="currency", prob=DEFAULT_PROB,
                              n_draws=int(draws_alloc.shape[0]))
     result = solved.result

@@ -7,7 +7,7 @@ computation, chunked over draws so that memory stays bounded on large panels.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import xarray as xr
@@ -178,3 +178,63 @@ def squeeze_national(da: xr.DataArray, national: bool) -> xr.DataArray:
     if national and "geo" in da.dims:
         return da.squeeze("geo", drop=True)
     return da
+
+
+def baseline_references(reference, data: ModelData) -> np.ndarray | None:
+    """The raw control values ``(G, T, K)`` that contributions are measured from, for
+    :meth:`mmmkit.MMM.baseline`'s ``reference`` (``None`` for the model's own centring)."""
+    if isinstance(reference, str):
+        if reference == "mean":
+            return None
+        if reference != "min":
+            raise ValueError(f"reference must be 'mean', 'min' or {{control: value}}, got "
+                             f"{reference!r}.")
+        floor = data.control_values.min(axis=1, keepdims=True)  # per geo
+        return np.broadcast_to(floor, data.control_values.shape).copy()
+    if not isinstance(reference, Mapping):
+        raise ValueError(f"reference must be 'mean', 'min' or {{control: value}}, got "
+                         f"{reference!r}.")
+    unknown = sorted(set(reference) - set(data.controls))
+    if unknown:
+        raise ValueError(f"reference names {unknown}, which are not controls {data.controls}.")
+    out = np.broadcast_to(data.control_mean, data.control_values.shape).copy()
+    for k, name in enumerate(data.controls):
+        if name in reference:
+            value = float(reference[name])
+            if not np.isfinite(value):
+                raise ValueError(f"reference[{name!r}] must be a finite number, got {value}.")
+            out[..., k] = value
+    return out
+
+
+def rereference(parts: dict[str, np.ndarray], at_reference: dict[str, np.ndarray],
+                controls: list[str], *, by_floor: bool) -> dict[str, np.ndarray]:
+    """Baseline components ``{name: (s, G, T)}`` measured from a reference: each control
+    minus its value at the reference controls; with ``by_floor`` also the trend from the
+    first week and seasonality from its lowest week. The intercept takes up the difference,
+    so the components' sum is unchanged."""
+    out = dict(parts)
+    shift = np.zeros_like(parts["intercept"])
+    for name in controls:
+        out[name] = parts[name] - at_reference[name]
+        shift += at_reference[name]
+    if by_floor:
+        if "trend" in parts:
+            start = parts["trend"][:, :, :1]
+            out["trend"] = parts["trend"] - start
+            shift += start
+        if "seasonality" in parts:
+            low = parts["seasonality"].min(axis=2, keepdims=True)
+            out["seasonality"] = parts["seasonality"] - low
+            shift += low
+    out["intercept"] = parts["intercept"] + shift
+    return out
+
+
+def describe_reference(reference) -> str:
+    """``reference`` in words, for the baseline's ``attrs``."""
+    if isinstance(reference, str):
+        return {"mean": "controls from their mean, trend and seasonality centred",
+                "min": "controls from their lowest value, trend from the first week, "
+                       "seasonality from its lowest week"}.get(reference, reference)
+    return "controls from " + ", ".join(f"{k} = {v:g}" for k, v in reference.items())

@@ -319,7 +319,7 @@ def _frame_html(frame: pd.DataFrame, money_cols=(), currency=None, decimals=None
                     text = money(float(value), currency)
                 elif col in decimals:
                     text = number(float(value), decimals[col])
-                elif str(col).startswith("prob") or str(col).startswith("share"):
+                elif str(col).startswith(("prob", "share", "at_")):
                     text = percent(float(value), 0)
                 else:
                     text = number(float(value), 0 if abs(float(value)) >= 100 else 2)
@@ -376,8 +376,8 @@ def _plan_html(model, plan, prob: float, currency: str | None) -> str:
         parts.append("<p>How firmly the data back the split: the best allocation when the "
                      "budget is optimised for individual posterior draws (currency units). Wide "
                      "ranges mean the data do not pin the split down.</p>")
-        parts.append(_frame_html(uncertainty, money_cols=tuple(uncertainty.columns),
-                                 currency=currency))
+        money = [c for c in ("mean", "median", "lower", "upper") if c in uncertainty]
+        parts.append(_frame_html(uncertainty, money_cols=tuple(money), currency=currency))
     parts.append(_figure("Budget plan against the actual split", "fig-plan",
                          plots.budget_plan(model, plan, currency=currency, prob=prob),
                          "Grey: actual spend; blue: planned spend. Labels give the amount and "

@@ -467,7 +467,7 @@ def lift_arrays(model: MMM, alt: np.ndarray, ref: np.ndarray, dates: pd.Datetime
         geo_draws=engine.reshape(geo_draws), week_draws=engine.reshape(week_draws),
         chain=engine.chain_coord, draw=engine.draw_coord, channels=list(model.channels),
         geos=[data.geos[g] for g in geo_idx], dates=timeline.counted, plan_dates=dates,
-        spend_delta=(alt - ref).sum(axis=1), units=model.target, description=description,
+        spend_delta=(alt - ref).sum(axis=1), units=model.kpi_label, description=description,
         extrapolation=extrapolation_table(data.spend[geo_idx], alt, list(model.channels)),
     )
 

@@ -578,10 +578,10 @@ def _curves_result(model: MMM, engine, channels: list[str], mult: np.ndarray,
     dims = ("chain", "draw", "channel", "multiplier")
     coords = {"chain": engine.chain_coord, "draw": engine.draw_coord, "channel": channels,
               "multiplier": mult}
-    per_spend = f"{model.target} per unit of spend"
+    per_spend = f"{model.kpi_label} per {model.spend_label}"
     dataset = xr.Dataset(
         {
-            "lift": (dims, engine.reshape(lift), {"units": model.target}),
+            "lift": (dims, engine.reshape(lift), {"units": model.kpi_label}),
             "marginal_roas": (dims, engine.reshape(slope), {"units": per_spend}),
             "roas": (dims, engine.reshape(roas), {"units": per_spend}),
             "spend": (("channel", "multiplier"), spend, {"units": "currency"}),
@@ -590,13 +590,13 @@ def _curves_result(model: MMM, engine, channels: list[str], mult: np.ndarray,
                 1 + 1e-12)),
         },
         coords=coords,
-        attrs={"units": model.target, "spend_units": "currency",
+        attrs={"units": model.kpi_label, "spend_units": model.currency or "currency",
                "description": "lift vs the channel at zero spend over the period, "
                               "carryover after it included"},
     )
     current = xr.Dataset(
         {
-            "lift": (dims[:3], engine.reshape(current_lift), {"units": model.target}),
+            "lift": (dims[:3], engine.reshape(current_lift), {"units": model.kpi_label}),
             "marginal_roas": (dims[:3], engine.reshape(current_slope), {"units": per_spend}),
             "roas": (dims[:3], engine.reshape(current_roas), {"units": per_spend}),
             "spend": (("channel",), spent, {"units": "currency"}),
