@@ -64,6 +64,31 @@ def panel_small_fit(panel_small_sim):
     return model
 
 
+# Known-truth models (every draw the true parameters) for the scenario and optimiser tests
+@pytest.fixture(scope="session")
+def nat_sim():
+    return mk.simulate.simulate(n_geos=1, n_weeks=70, n_channels=3, seed=11)
+
+
+@pytest.fixture(scope="session")
+def nat_truth(nat_sim):
+    from truth import model_from_truth
+
+    return model_from_truth(nat_sim)
+
+
+@pytest.fixture(scope="session")
+def geo_sim():
+    return mk.simulate.simulate(n_geos=4, n_weeks=60, n_channels=3, seed=12)
+
+
+@pytest.fixture(scope="session")
+def geo_truth(geo_sim):
+    from truth import model_from_truth
+
+    return model_from_truth(geo_sim)
+
+
 # Longest files first: the two workers take whole files in collection order (--dist loadfile),
 # so a long file collected last runs alone at the end while the other worker idles (a cold
 # run's last two minutes were one worker's). Order within a file is kept.

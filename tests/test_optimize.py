@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import mmmkit as mk
 from mmmkit import optimize, scenarios
 from mmmkit.budget_problem import BudgetProblem
 from test_scenarios import RTOL, _brute_force_optimum, _true_gain
@@ -26,25 +25,7 @@ from truth import model_from_truth
 FREE = (0, None)  # no bounds: the optimum the truth tests compare with is the unbounded one
 
 
-# -- fixtures ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def nat_sim():
-    return mk.simulate.simulate(n_geos=1, n_weeks=70, n_channels=3, seed=11)
-
-
-@pytest.fixture(scope="module")
-def nat_truth(nat_sim):
-    return model_from_truth(nat_sim)
-
-
-@pytest.fixture(scope="module")
-def geo_sim():
-    return mk.simulate.simulate(n_geos=4, n_weeks=60, n_channels=3, seed=12)
-
-
-@pytest.fixture(scope="module")
-def geo_truth(geo_sim):
-    return model_from_truth(geo_sim)
+# nat_sim, nat_truth, geo_sim, geo_truth: known-truth models from conftest
 
 
 # The real-fit checks read conftest's national fit: it is compiled on every worker anyway, and

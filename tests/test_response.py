@@ -18,16 +18,6 @@ from truth import model_from_truth
 
 
 @pytest.fixture(scope="module")
-def nat_sim():
-    return mk.simulate.simulate(n_geos=1, n_weeks=70, n_channels=3, seed=11)
-
-
-@pytest.fixture(scope="module")
-def geo_sim():
-    return mk.simulate.simulate(n_geos=4, n_weeks=60, n_channels=3, seed=12)
-
-
-@pytest.fixture(scope="module")
 def spread(geo_sim):
     """40 draws scattered around the truth (Hill curves, geometric adstock)."""
     return model_from_truth(geo_sim, chains=2, draws=20, jitter=0.25, seed=3)

@@ -25,30 +25,11 @@ import pytest
 
 import mmmkit as mk
 from mmmkit import scenarios
-from truth import model_from_truth
 
 RTOL = 1e-6  # the criterion; the implementation reaches ~1e-12
 
 
-# -- fixtures ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def nat_sim():
-    return mk.simulate.simulate(n_geos=1, n_weeks=70, n_channels=3, seed=11)
-
-
-@pytest.fixture(scope="module")
-def nat_truth(nat_sim):
-    return model_from_truth(nat_sim)
-
-
-@pytest.fixture(scope="module")
-def geo_sim():
-    return mk.simulate.simulate(n_geos=4, n_weeks=60, n_channels=3, seed=12)
-
-
-@pytest.fixture(scope="module")
-def geo_truth(geo_sim):
-    return model_from_truth(geo_sim)
+# nat_sim, nat_truth, geo_sim, geo_truth: known-truth models from conftest
 
 
 @functools.cache
