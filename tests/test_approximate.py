@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import mmmkit as mk
-from mmmkit.approximate import _Density
+from mmmkit.approximate import Density
 from mmmkit.inference import compiled_nutpie
 
 
@@ -74,7 +74,7 @@ def test_expansion_matches_nutpie(national_sim):
     trace = nutpie.sample(compiled, draws=5, tune=20, chains=1, seed=0, progress_bar=False,
                           store_unconstrained=True)
     x = trace.sample_stats["unconstrained_draw"].values[0]  # (draw, n)
-    ours = _Density(compiled).expand(x)
+    ours = Density(compiled).expand(x)
     for name in ("channel_effect", "intercept", "adstock_alpha", "sigma"):
         np.testing.assert_allclose(ours[name], trace.posterior[name].values[0], rtol=1e-12)
 
@@ -94,7 +94,7 @@ def test_advi_start_puts_chains_in_the_posterior_bulk(national_sim, national_fit
     compiled = compiled_nutpie(national_fit.build_model(data), national_fit.compile_key(data))
     started, info = with_advi_start(compiled, seed=0)
     assert info["init_seconds"] is not None
-    density = _Density(compiled)
+    density = Density(compiled)
     ours = [density.logp_grad(started.initial_point_func(s))[0] for s in range(4)]
     theirs = [density.logp_grad(compiled.initial_point_func(s))[0] for s in range(4)]
     assert min(ours) > max(theirs) + 50, (ours, theirs)

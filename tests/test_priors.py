@@ -12,7 +12,7 @@ from scipy import stats
 from scipy.special import gammaln
 
 from mmmkit.adstock import GeometricAdstock, WeibullAdstock
-from mmmkit.priors import _SUPPORTED, Prior
+from mmmkit.priors import SUPPORTED, Prior
 from mmmkit.saturation import HillSaturation
 
 N = 200_000
@@ -73,7 +73,7 @@ IDS = [repr(p) for p, _, _ in CASES]
 
 
 def test_every_supported_family_is_covered():
-    assert {p.dist for p, _, _ in CASES} == _SUPPORTED
+    assert {p.dist for p, _, _ in CASES} == SUPPORTED
 
 
 def _check_moments(draws, mean, sd):

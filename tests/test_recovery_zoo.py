@@ -149,7 +149,7 @@ def test_always_on_and_lockstep_patterns(zoo):
     flighted = [ch for c, ch in enumerate(ds.channels) if (ds.spend[0, :, c] == 0).any()]
     assert flighted
     # search follows the yearly season: its spend correlates with the baseline's season
-    season = dgps._season(pd.DatetimeIndex(ds.data["date"]))
+    season = dgps.seasonal_index(pd.DatetimeIndex(ds.data["date"]))
     assert np.corrcoef(ds.spend[0, :, ds.channels.index("search")], season)[0, 1] > 0.5
     lock = zoo["lockstep"]
     fb, ig = (lock.spend[0, :, lock.channels.index(c)] for c in ("facebook", "instagram"))

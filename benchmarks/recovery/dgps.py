@@ -411,7 +411,7 @@ def _weeks(n: int, start: str = START) -> pd.DatetimeIndex:
     return pd.date_range(start, periods=n, freq="7D")
 
 
-def _season(dates: pd.DatetimeIndex, peak_doy: float = 335.0) -> np.ndarray:
+def seasonal_index(dates: pd.DatetimeIndex, peak_doy: float = 335.0) -> np.ndarray:
     """Yearly shape (two harmonics) peaking near ``peak_doy``, scaled to a maximum of 1."""
     def raw(doy):
         d = 2 * np.pi * (np.asarray(doy, dtype=float) - peak_doy) / 365.25
@@ -717,7 +717,7 @@ def geo_pop_spread(seed: int = 0, n_geos: int = 20, weeks: int = 104) -> ZooData
     G, T = n_geos, weeks
     pop = np.geomspace(250e3, 5e6, G)
     geos = [f"geo_{g:02d}" for g in range(G)]
-    season = _season(dates)
+    season = seasonal_index(dates)
     names = ("tv", "search", "social", "radio")
     per_capita = np.array([0.05, 0.02, 0.015, 0.02])
     mix = _mean_one(rng, 0.3, (G, len(names)))
@@ -804,7 +804,7 @@ def always_on(seed: int = 0, weeks: int = 156) -> ZooDataset:
     """
     rng = _rng("always_on", seed)
     dates = _weeks(weeks)
-    season = _season(dates)
+    season = seasonal_index(dates)
     chans = [
         _Channel("search", _always_on(rng, weeks, 80e3, cv=0.15, season=season, amp=0.4),
                  ("geometric", {"alpha": 0.1}), Curve("hill", {"K": 0.9, "S": 1.0}), 0.12),
@@ -850,7 +850,7 @@ def lockstep(seed: int = 0, weeks: int = 156) -> ZooDataset:
     """
     rng = _rng("lockstep", seed)
     dates = _weeks(weeks)
-    season = _season(dates)
+    season = seasonal_index(dates)
     fb = _always_on(rng, weeks, 45e3, cv=0.35, phi=0.8) + _flights(
         rng, weeks, 40e3, on=(2, 4), off=(4, 10))
     ig = 0.5 * fb * _mean_one(rng, 0.12, weeks)
@@ -898,7 +898,7 @@ def out_of_family_carryover(seed: int = 0, weeks: int = 156) -> ZooDataset:
     """
     rng = _rng("out_of_family_carryover", seed)
     dates = _weeks(weeks)
-    season = _season(dates)
+    season = seasonal_index(dates)
     chans = [
         _Channel("tv", _flights(rng, weeks, 200e3, on=(3, 6), off=(4, 9)),
                  ("weibull_pdf", {"lam": 5.0, "k": 3.0}), Curve("hill", {"K": 1.1, "S": 1.8}),
@@ -944,7 +944,7 @@ def out_of_family_curve(seed: int = 0, weeks: int = 156) -> ZooDataset:
     """
     rng = _rng("out_of_family_curve", seed)
     dates = _weeks(weeks)
-    season = _season(dates)
+    season = seasonal_index(dates)
     chans = [
         _Channel("tv", _flights(rng, weeks, 180e3, on=(3, 6), off=(3, 8)),
                  ("geometric", {"alpha": 0.6}), Curve("logistic", {"lam": 1.2}), 0.13),
@@ -989,7 +989,7 @@ def trend_break(seed: int = 0, weeks: int = 156) -> ZooDataset:
     """
     rng = _rng("trend_break", seed)
     dates = _weeks(weeks)
-    season = _season(dates)
+    season = seasonal_index(dates)
     chans = [
         _Channel("tv", _flights(rng, weeks, 150e3, on=(3, 6), off=(3, 8)),
                  ("geometric", {"alpha": 0.6}), Curve("hill", {"K": 1.2, "S": 2.0}), 0.03),

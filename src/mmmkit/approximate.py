@@ -40,7 +40,7 @@ DEFAULT_ITERATIONS = 6000
 INIT_ITERATIONS = 1000
 
 
-class _Density:
+class Density:
     """The compiled log density (and its expansion to every model variable), called in-process.
 
     ``compiled`` is nutpie's numba-compiled model; its two C functions take the model's data
@@ -91,7 +91,7 @@ class _Density:
 
 
 def optimize_advi(
-    density: _Density, *, seed: int | None, iterations: int, learning_rate: float = 0.05,
+    density: Density, *, seed: int | None, iterations: int, learning_rate: float = 0.05,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Fit the mean-field Gaussian ``x = m + exp(omega) * eps`` by Adam on the ELBO.
 
@@ -179,7 +179,7 @@ def fit_advi(
         and deterministics; nutpie's transformed ``*__`` copies included).
     info : see :func:`optimize_advi`.
     """
-    density = _Density(compiled)
+    density = Density(compiled)
     m, omega, info = optimize_advi(density, seed=seed, iterations=iterations,
                                    learning_rate=learning_rate)
     rng = np.random.default_rng(None if seed is None else [int(seed), 12])
@@ -206,7 +206,7 @@ def with_advi_start(compiled, *, seed: int | None, iterations: int = INIT_ITERAT
     import dataclasses
 
     try:
-        m, omega, info = optimize_advi(_Density(compiled), seed=seed, iterations=iterations)
+        m, omega, info = optimize_advi(Density(compiled), seed=seed, iterations=iterations)
     except RuntimeError:
         return compiled, {"init_seconds": None}
     if not (np.all(np.isfinite(m)) and np.all(np.isfinite(omega))):

@@ -131,12 +131,12 @@ def exp_(x):
 
 
 @numba.njit(cache=True)
-def _scalar_log(x):
+def scalar_log(x):
     return log_(x)
 
 
 @numba.njit(cache=True)
-def _scalar_exp(x):
+def scalar_exp(x):
     return exp_(x)
 
 

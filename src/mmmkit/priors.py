@@ -17,7 +17,7 @@ import numpy as np
 
 # Distributions a Prior may name, with the numpy sampler used outside PyMC.
 # Bounded/positive families are what MMM parameters need; Normal for signed effects.
-_SUPPORTED = {
+SUPPORTED = {
     "Normal",
     "HalfNormal",
     "LogNormal",
@@ -101,9 +101,9 @@ class Prior:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def __init__(self, dist: str, **params: Any) -> None:
-        if dist not in _SUPPORTED:
+        if dist not in SUPPORTED:
             raise ValueError(
-                f"Prior distribution {dist!r} is not supported; use one of {sorted(_SUPPORTED)}."
+                f"Prior distribution {dist!r} is not supported; use one of {sorted(SUPPORTED)}."
             )
         _check_params(dist, params)
         clean = {k: _plain(v) for k, v in params.items()}
