@@ -204,13 +204,13 @@ show(mk.plots.response_curves(model), "response_curves")
 
 # %%
 check = evaluation.holdout(model, df, test_weeks=13, seed=2, progress=False, **FIT)
-print(check.summary())
+print(check.describe())
 
 # %% [markdown]
 # ## A report for the team
 #
-# `report.write_report(model, path)` writes one self-contained HTML file (no network needed to open it):
-# the headline table, model health with verdicts, the charts and a glossary.
+# `report.write_report(model, path)` writes one self-contained HTML file (no network needed to
+# open it): the headline table, model health with verdicts, the charts and a glossary.
 
 # %%
 path = report.write_report(model, OUT / "report.html",

@@ -74,8 +74,10 @@ def test_holdout_forecasts_exactly_the_last_weeks(panel_holdout, panel_data):
     draws = res.predictions.stack(s=("chain", "draw")).transpose("s", "date", "geo").values
     assert res.scores.loc["overall", "crps"] == pytest.approx(
         ev.crps(draws, res.actual.values).mean())
-    text = res.summary()
+    text = res.describe()
     assert "26 weeks" in text and "90%" in text and "MAPE" in text
+    pd.testing.assert_frame_equal(res.summary(), res.scores)
+    assert res.summary().attrs["test_weeks"] == HOLDOUT_WEEKS
 
 
 def test_backtest_one_row_per_fold_with_expanding_training(panel_data):
@@ -108,7 +110,7 @@ def test_holdout_of_a_national_series_from_a_factory(national_sim):
     assert res.actual.dims == ("date",)
     np.testing.assert_allclose(res.actual.values, national_sim.data["sales"].iloc[-13:])
     assert res.scores.loc["overall", "n"] == 13
-    assert "in 1 geos" not in res.summary()
+    assert "in 1 geos" not in res.describe()
     with pytest.raises(TypeError, match="MMM"):
         ev.holdout(lambda: "not a model", national_sim.data)
     with pytest.raises(ValueError, match="test_weeks"):
@@ -181,14 +183,14 @@ def test_log_likelihood_matches_pymc_in_target_units(national_fit):
 def test_prior_predictive_covers_data_from_the_models_own_structure(national_sim):
     model = mk.MMM(**national_sim.model_kwargs())
     res = ev.prior_predictive(model, national_sim.data, draws=400, seed=0)
-    print(res.summary())
+    print(res.describe())
     assert res.draws.dims == ("chain", "draw", "date")
     assert res.draws.sizes["draw"] == 400
     assert res.coverage_90 >= 0.9
     # the level prior is wide, so the importance weights barely matter
     assert res.effective_draws > 0.8 * 400
     assert 0.0 < float(res.media_share.median()) < 1.0
-    assert "prior" in res.summary()
+    assert "prior" in res.describe()
 
 
 def test_prior_predictive_flags_priors_that_rule_out_the_data(national_sim):
@@ -198,4 +200,15 @@ def test_prior_predictive_flags_priors_that_rule_out_the_data(national_sim):
                            "sigma": mk.Prior("HalfNormal", sigma=0.02)})
     res = ev.prior_predictive(wrong, national_sim.data, draws=200, seed=0)
     assert res.coverage_90 < 0.1 and res.below_90 > 0.9
-    assert "rule out" in res.summary()
+    assert "rule out" in res.describe()
+
+
+def test_every_summary_is_a_table_and_describe_says_it_in_words(national_sim):
+    """summary() is a DataFrame everywhere in mmmkit; the words are describe()."""
+    res = ev.prior_predictive(mk.MMM(**national_sim.model_kwargs()), national_sim.data,
+                              draws=60, seed=3)
+    table = res.summary()
+    assert isinstance(table, pd.DataFrame) and table.loc["prior", "coverage_90"] == \
+        pytest.approx(res.coverage_90)
+    assert table.loc["prior", "media_share_lower"] <= table.loc["prior", "media_share_median"]
+    assert isinstance(res.describe(), str) and str(res) == res.describe()

@@ -128,7 +128,15 @@ class HoldoutResult:
     test_dates: pd.DatetimeIndex
     target: str = field(default="target")
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """The scores as a table (as every ``summary()`` in mmmkit): :attr:`scores`, with the
+        held-out weeks in ``attrs``. :meth:`describe` says them in words."""
+        table = self.scores.copy()
+        table.attrs.update(test_weeks=len(self.test_dates), first=str(self.test_dates[0].date()),
+                           last=str(self.test_dates[-1].date()))
+        return table
+
+    def describe(self) -> str:
         """The scores in plain words."""
         o = self.scores.loc["overall"]
         n_geos = len(self.scores) - 1 if len(self.scores) > 1 else 1
@@ -154,7 +162,7 @@ class HoldoutResult:
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.describe()
 
 
 def holdout(
@@ -495,7 +503,21 @@ class PriorPredictiveResult:
     target: str = "target"
     roas: pd.DataFrame | None = None
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """The check as a one-row table: coverage of the observed weeks by the prior's 90%
+        band, shares below and above it, the share of draws with a negative expected week,
+        the media share's median and 90% interval, and the effective draws. :attr:`roas` has
+        the prior's ROAS per channel; :meth:`describe` says it all in words."""
+        share = self.media_share.values.ravel()
+        s_lo, s_med, s_hi = np.quantile(share, [0.05, 0.5, 0.95])
+        return pd.DataFrame({
+            "coverage_90": [self.coverage_90], "below_90": [self.below_90],
+            "above_90": [self.above_90], "negative_share": [self.negative_share],
+            "media_share_median": [s_med], "media_share_lower": [s_lo],
+            "media_share_upper": [s_hi], "effective_draws": [self.effective_draws],
+        }, index=pd.Index(["prior"], name="check"))
+
+    def describe(self) -> str:
         """The prior predictive check in plain words."""
         lo, hi = np.quantile(self.draws.values, [0.05, 0.95])
         obs = self.observed.values
@@ -533,7 +555,7 @@ class PriorPredictiveResult:
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.describe()
 
 
 def prior_predictive(model: MMM, df: pd.DataFrame, draws: int = 500,
