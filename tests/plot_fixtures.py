@@ -94,3 +94,23 @@ class FakePlan:
         self.allocation = allocation
         if lift is not None:
             self.lift = lift
+
+
+def with_units(sim, fitted, **units):
+    """The fitted model's draws under a model that names its units (``kpi_unit=``,
+    ``currency=``): the numbers are the same, only the labels and the break-even wording
+    differ."""
+    model = mk.MMM(**sim.model_kwargs(), **units)
+    return model.from_posterior(sim.data, fitted.idata.posterior)
+
+
+@pytest.fixture(scope="session")
+def revenue_fit(national_sim, national_fit):
+    """The national fit with revenue as its KPI: kpi_unit equals the currency (EUR)."""
+    return with_units(national_sim, national_fit, kpi_unit="EUR", currency="EUR")
+
+
+@pytest.fixture(scope="session")
+def conversions_fit(national_sim, national_fit):
+    """The national fit with a KPI that is not money: conversions bought with EUR."""
+    return with_units(national_sim, national_fit, kpi_unit="conversions", currency="EUR")

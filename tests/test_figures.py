@@ -35,6 +35,23 @@ def test_thousands():
     assert formatter(0.12345, 0) == "0.123"
 
 
+def test_compact_ticks_and_date_axis():
+    import pandas as pd
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    _fig, (ax,) = figures.grid(1, 1, 2.0, 1.5)
+    figures.compact_ticks(ax, "x")
+    assert ax.xaxis.get_major_formatter()(1_500_000, 0) == "1.5M"
+    assert ax.xaxis.get_major_formatter()(250_000, 0) == "250k"
+    figures.compact_ticks(ax, "y")
+    assert ax.yaxis.get_major_formatter()(2_000_000, 0) == "2M"
+    dates = pd.date_range("2021-01-04", periods=104, freq="W-MON")
+    ax.plot(dates, range(104))
+    figures.date_axis(ax)
+    assert isinstance(ax.xaxis.get_major_formatter(), ConciseDateFormatter)
+    assert isinstance(ax.xaxis.get_major_locator(), AutoDateLocator)
+
+
 def test_channel_colors_are_stable():
     model = SimpleNamespace(channels=["tv", "search", "social"])
     colors = figures.channel_colors(model)

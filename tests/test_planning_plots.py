@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from mmmkit import plots
+from mmmkit import plots, scenarios
+from mmmkit.figures import NEGATIVE_COLOR
 from plot_fixtures import FakeLift, FakePlan, legend_texts, visible_axes
 
 pytestmark = pytest.mark.usefixtures("no_open_figures")
@@ -23,7 +24,60 @@ def test_response_curves(model):
         assert "USD" in ax.get_xlabel() and model.target in ax.get_ylabel()
         assert len(ax.collections) == 1  # one band
     assert "90% credible interval" in legend_texts(fig)
+    # sales are not revenue in USD: no break-even marked anywhere
+    assert not any("break-even" in t for t in legend_texts(fig))
+    assert "break-even" not in fig._suptitle.get_text()
+    for ax in axes:
+        assert not [line for line in ax.lines if line.get_color() == NEGATIVE_COLOR]
+        assert not any("break-even" in t.get_text() for t in ax.texts)
+    # spends in the millions read 1.2M, 350k
+    assert axes[0].xaxis.get_major_formatter()(1_250_000, 0) == "1.25M"
+    assert axes[0].xaxis.get_major_formatter()(350_000, 0) == "350k"
 
+
+def _median_crossing(model, ch, mult):
+    """Where the posterior median marginal ROAS along the curve last falls through 1,
+    interpolated linearly between grid points (None: it does not on the grid)."""
+    curves = scenarios.response_curves(model, [ch], mult)
+    mroas = curves.marginal_roas.sel(channel=ch).stack(s=("chain", "draw")).transpose("s", ...)
+    median = np.median(mroas.values, axis=0)
+    spend = curves.spend.sel(channel=ch).values
+    above = np.flatnonzero(median >= 1)
+    if above.size == 0 or above[-1] == median.size - 1:
+        return None
+    i = above[-1]
+    return spend[i] + (median[i] - 1) / (median[i] - median[i + 1]) * (spend[i + 1] - spend[i])
+
+
+def test_response_curves_mark_break_even_for_revenue(revenue_fit):
+    """kpi_unit == currency: each panel marks where the median marginal ROAS crosses 1 (or
+    says on which side of 1 it stays), with the interval of the draws' own crossings."""
+    model = revenue_fit
+    mult = np.round(np.linspace(0.0, 2.0, 21), 6)
+    fig = plots.response_curves(model, multipliers=mult)
+    assert "break-even" in fig._suptitle.get_text()
+    points = plots.response_curve_draws(model, multipliers=mult)
+    per_draw = scenarios.response_curves(model, multipliers=mult).saturation_point(1.0, prob=0.9)
+    marked = 0
+    for ax, ch in zip(visible_axes(fig), model.channels, strict=True):
+        expected = _median_crossing(model, ch, mult)
+        lines = [line for line in ax.lines if line.get_color() == NEGATIVE_COLOR
+                 and line.get_linestyle() == "--"]
+        if expected is None:
+            assert not lines
+            assert any("marginal ROAS" in t.get_text() and "break-even" in t.get_text()
+                       for t in ax.texts)
+            continue
+        marked += 1
+        (line,) = lines
+        assert line.get_xdata()[0] == pytest.approx(expected, rel=1e-9)
+        assert line.get_label().startswith("break-even (marginal ROAS 1): ")
+        assert "90% interval" in line.get_label()
+        assert expected <= float(points["spend"].sel(channel=ch).max())
+        (span,) = ax.patches
+        x0 = span.get_x()
+        assert x0 == pytest.approx(per_draw.loc[ch, "lower"])
+    assert marked >= 1  # this fit's search and social curves cross 1 inside the grid
 
 
 def test_response_curve_draws_match_roas(model):

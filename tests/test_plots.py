@@ -47,6 +47,18 @@ def test_fit_per_geo(panel_fit):
         plots.fit(panel_fit, geos="atlantis")
 
 
+def test_fit_axes_read(panel_fit, conversions_fit):
+    """Per-geo panels get concise date ticks; the y unit is the model's KPI unit, the
+    legend still names the target column."""
+    from matplotlib.dates import ConciseDateFormatter
+
+    for ax in visible_axes(plots.fit(panel_fit, by_geo=True)):
+        assert isinstance(ax.xaxis.get_major_formatter(), ConciseDateFormatter)
+    (ax,) = visible_axes(plots.fit(conversions_fit))
+    assert ax.get_ylabel() == "conversions per week"
+    assert f"actual {conversions_fit.target}" in legend_texts(ax.figure)
+
+
 def test_fit_national_rejects_geo(national_fit):
     with pytest.raises(ValueError, match="national"):
         plots.fit(national_fit, geos="north")
@@ -123,8 +135,24 @@ def test_contributions(model):
     assert f"actual {model.target}" in texts
 
 
+def test_contributions_media_only(model):
+    """Only the channels, stacked from zero: no baseline layer, no actual line; the band is
+    that of all media together."""
+    fig = plots.contributions(model, media_only=True)
+    (ax,) = fig.axes
+    assert len(ax.collections) == len(model.channels) + 1 and not ax.lines
+    texts = legend_texts(fig)
+    assert texts[: len(model.channels)] == model.channels and "baseline" not in texts
+    assert "all media, 90% credible interval" in texts
+    # the top of the stack is the mean total media contribution, week by week
+    media = model.contributions()
+    media = media.sum("geo") if "geo" in media.dims else media
+    top = ax.collections[len(model.channels) - 1].get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(float(media.sum("channel").mean(("chain", "draw")).max()))
+
+
 def test_waterfall(model):
-    fig = plots.waterfall(model)
+    fig = plots.waterfall(model, reference="mean")
     (ax,) = fig.axes
     n_components = model.baseline().sizes["component"]
     assert len(ax.patches) == n_components + len(model.channels) + 1  # + the total bar
@@ -138,6 +166,40 @@ def test_waterfall(model):
     assert ax.patches[-1].get_height() == pytest.approx(expected, rel=1e-9)
 
 
+def test_waterfall_reference(national_fit):
+    """The default measures controls and the trend from their floor, says so, and keeps the
+    total; each baseline step is baseline(reference)'s component total."""
+    model = national_fit
+    totals = {}
+    for reference in ("min", "mean"):
+        fig = plots.waterfall(model) if reference == "min" else plots.waterfall(
+            model, reference=reference)
+        (ax,) = fig.axes
+        base = model.baseline(reference)
+        assert base.attrs["reference"].split(",")[0] in ax.get_title()
+        steps = base.sum("date").mean(("chain", "draw"))
+        heights = [p.get_height() for p in ax.patches[: base.sizes["component"]]]
+        np.testing.assert_allclose(heights, np.abs(steps.values), rtol=1e-9,
+                                   atol=1e-9 * max(heights))
+        totals[reference] = ax.patches[-1].get_height()
+    assert totals["min"] == pytest.approx(totals["mean"], rel=1e-9)
+    assert model.baseline("min").attrs["reference"] != model.baseline("mean").attrs["reference"]
+
+
+def test_waterfall_labels_sit_above_the_error_bars(model):
+    from matplotlib.container import ErrorbarContainer
+
+    (ax,) = plots.waterfall(model).axes
+    labels = [t for t in ax.texts if t.xyann == (0, 4)]
+    whiskers = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(labels) == len(whiskers) == model.baseline().sizes["component"] + len(
+        model.channels) + 1
+    for label, bars in zip(labels, whiskers, strict=True):
+        (segment,) = bars.lines[2][0].get_segments()
+        assert label.xy[0] == pytest.approx(segment[0, 0])
+        assert label.xy[1] >= segment[:, 1].max() - 1e-6 * abs(segment[:, 1].max())
+
+
 # -- ROAS ------------------------------------------------------------------------------------
 def test_roas(model):
     fig = plots.roas(model, marginal=True, currency="EUR")
@@ -149,9 +211,32 @@ def test_roas(model):
         table = model.roas(marginal=marginal)
         means = [c.lines[0].get_xdata()[0] for c in ax.containers]
         np.testing.assert_allclose(means, table.loc[model.channels, "mean"])
-        assert any(list(line.get_xdata()) == [1, 1] for line in ax.lines)  # reference at 1
+        # sales per EUR is not revenue: no break-even line at 1, and the title says why
+        assert not any(list(line.get_xdata()) == [1, 1] for line in ax.lines)
+        assert "1 is no break-even" in ax.get_title()
+        # each value label sits beside its bar's upper end and carries the interval
+        for text, ch in zip(ax.texts, model.channels, strict=True):
+            row = table.loc[ch]
+            assert text.xy[0] == row["upper"] and text.get_ha() == "left"
+            assert text.get_text() == (f"{row['mean']:,.2f} ({row['lower']:,.2f} to "
+                                       f"{row['upper']:,.2f})")
     assert "mean, 90% credible interval" in legend_texts(fig)
     assert [t.get_text() for t in axes[0].get_yticklabels()] == model.channels[::-1]
+
+
+def test_roas_break_even_only_for_revenue(revenue_fit, conversions_fit):
+    fig = plots.roas(revenue_fit, marginal=True)
+    for ax in fig.axes:
+        assert "EUR per EUR" in ax.get_xlabel()  # the model's currency, no currency= needed
+        assert any(list(line.get_xdata()) == [1, 1] for line in ax.lines)
+        assert "break-even" not in ax.get_title()
+    assert "break-even: 1 (spend returned 1:1)" in legend_texts(fig)
+    fig = plots.roas(conversions_fit)
+    (ax,) = fig.axes
+    assert "conversions per EUR" in ax.get_xlabel()
+    assert not any(list(line.get_xdata()) == [1, 1] for line in ax.lines)
+    assert not any("break-even:" in t for t in legend_texts(fig))
+    assert "the KPI, conversions, is not revenue in EUR: 1 is no break-even" in ax.get_title()
 
 
 def test_roas_without_marginal(national_fit):

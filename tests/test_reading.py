@@ -49,6 +49,29 @@ def test_read_is_memoized_only_inside_memoize():
     assert reading.read(model, "contributions") == first + 1
 
 
+def test_read_memoizes_mapping_arguments():
+    """A baseline reference may be a mapping: it is memoized by its items, not refused."""
+    calls = []
+
+    class Model:
+        idata = object()
+
+        def baseline(self, reference="mean"):
+            calls.append(reference)
+            return len(calls)
+
+    model = Model()
+    with reading.memoize():
+        assert reading.read(model, "baseline", {"price": 1.0}) == 1
+        assert reading.read(model, "baseline", {"price": 1.0}) == 1
+        assert reading.read(model, "baseline", {"price": 2.0}) == 2
+        assert reading.read(model, "baseline", "min") == 3
+        assert reading.read(model, "baseline", ["not", "hashable"]) == 4  # computed, not kept
+        assert reading.read(model, "baseline", ["not", "hashable"]) == 5
+    assert calls == [{"price": 1.0}, {"price": 2.0}, "min", ["not", "hashable"],
+                     ["not", "hashable"]]
+
+
 def test_select_geos():
     model = _Model()
     assert reading.select_geos(model, None) == ["north", "south", "east"]

@@ -97,6 +97,15 @@ def test_headline_numbers_match_the_model(national_fit, national_report):
         assert f"EUR {spend[ch]:,.0f}" in row
     assert "," in f"{spend.sum():,.0f}" and f"EUR {spend.sum():,.0f}" in _row(page, "all media")
     assert "90%:" in _row(page, "baseline")
+    # sales are not revenue in EUR: ROAS reads "sales per EUR", and the cost per sale is
+    # MMM.cpa's, with its interval
+    headline = page[page.index("id='headline'"):page.index("id='health'")]
+    assert "sales per EUR" in headline and "Cost per sale (EUR)" in headline
+    cpa = national_fit.cpa(prob=0.9)
+    for ch in national_fit.channels:
+        row = _row(page, ch)
+        assert f"<b>{cpa.loc[ch, 'mean']:,.2f}</b>" in row
+        assert f"{cpa.loc[ch, 'lower']:,.2f} to {cpa.loc[ch, 'upper']:,.2f}" in row
 
 
 def test_headline_table_numbers(panel_fit):
@@ -116,6 +125,14 @@ def test_headline_table_numbers(panel_fit):
                        + table.loc["baseline", "contribution_mean"]) / total))
     assert table.loc["all media", "spend"] == pytest.approx(ch["spend"].sum())
     assert np.isnan(table.loc["baseline", "roas_mean"])
+    # cost per KPI unit: the channels' MMM.cpa; all media's is the inverse of its ROAS per draw
+    cpa = panel_fit.cpa(prob=0.8)
+    for col in ("mean", "lower", "upper"):
+        np.testing.assert_allclose(table.loc[panel_fit.channels, f"cpa_{col}"], cpa[col])
+    roas_all = table.loc["all media", ["roas_lower", "roas_upper"]].to_numpy()
+    np.testing.assert_allclose(table.loc["all media", ["cpa_upper", "cpa_lower"]].to_numpy(),
+                               1 / roas_all, rtol=1e-6)
+    assert np.isnan(table.loc["baseline", "cpa_mean"])
 
 
 def test_optional_sections(national_report, panel_report):
@@ -127,6 +144,60 @@ def test_optional_sections(national_report, panel_report):
     assert "80%:" in panel and "90%:" not in panel  # the chosen interval level throughout
     assert "currency units" in panel
     assert "id='review'" in panel  # mmmkit.review.review(model), run by the report
+
+
+def test_report_tables_use_words(national_fit, national_report):
+    """Headers are words, not the DataFrames' identifiers; the split's reading is shown."""
+    page = national_report.read_text(encoding="utf-8")
+    plan = page[page.index("id='plan'"):page.index("id='scenario'")]
+    for header in ("Actual spend", "Share (actual)", "Planned spend", "Spend change", "Mean",
+                   "Median", "90% interval, low", "90% interval, high", "Chance of an increase",
+                   "At lower bound (share of draws)", "At upper bound (share of draws)",
+                   "Reading"):
+        assert f"<th>{header}</th>" in plan, header
+    scenario = page[page.index("id='scenario'"):page.index("id='review'")]
+    assert "<th>Chance of an increase</th>" in scenario and "<th>Spend change</th>" in scenario
+    for name in ("prob_positive", "spend_change", "at_lower_bound", "at_upper_bound",
+                 ">lower<", ">upper<", ">mean<"):
+        assert name not in plan + scenario, name
+
+
+def test_decomposition_is_against_its_reference(national_fit, national_report):
+    page = national_report.read_text(encoding="utf-8")
+    figure = page[page.index("id='fig-waterfall'"):]
+    figure = figure[:figure.index("</figcaption>")]
+    assert national_fit.baseline("min").attrs["reference"] in figure
+    media = page[page.index("id='fig-media'"):]
+    assert media.index("<img") < media.index("</figure>")  # the media-only chart is there
+    assert page.index("id='fig-contributions'") < page.index("id='fig-media'")
+
+
+@pytest.fixture(scope="module")
+def unit_reports(revenue_fit, conversions_fit, tmp_path_factory):
+    """Two reports of the same draws: revenue in EUR, and conversions bought with EUR (no
+    currency= passed: the model's own is used)."""
+    folder = tmp_path_factory.mktemp("units")
+    return {name: write_report(model, folder / f"{name}.html", review=False).read_text(
+        encoding="utf-8") for name, model in (("revenue", revenue_fit),
+                                              ("conversions", conversions_fit))}
+
+
+def test_break_even_only_for_a_revenue_kpi(unit_reports, revenue_fit):
+    revenue, conversions = unit_reports["revenue"], unit_reports["conversions"]
+    assert "<dt>Break-even</dt>" in revenue and "Cost per" not in revenue
+    assert "the dashed line marks break-even" in revenue
+    assert "The dashed red line marks break-even" in revenue
+    assert "EUR per EUR" in revenue and "returns less than it costs" in revenue
+    for words in ("<dt>Break-even</dt>", "marks break-even", "returns less than it costs",
+                  "more than it costs", "pay for itself"):
+        assert words not in conversions, words
+    assert "a ROAS of 1 is no break-even" in conversions
+    assert "<dt>Cost per conversion</dt>" in conversions
+    headline = conversions[conversions.index("id='headline'"):conversions.index("id='health'")]
+    assert "Cost per conversion (EUR)" in headline and "conversions per EUR" in headline
+    assert "conversions in the period" in headline
+    assert f"EUR {plots.actual_spend(revenue_fit)['tv']:,.0f}" in headline  # model.currency
+    assert "Media cost <b>" in conversions and "EUR per conversion" in conversions
 
 
 def test_health_verdicts(national_fit, monkeypatch):
@@ -183,7 +254,7 @@ def test_no_network_and_no_script(request, which):
             assert f"id='{value[1:]}'" in page
 
 
-@pytest.mark.parametrize("which, n_images", [("national_report", 9), ("panel_report", 9)])
+@pytest.mark.parametrize("which, n_images", [("national_report", 10), ("panel_report", 10)])
 def test_images_are_inline_pngs(request, which, n_images):
     page = request.getfixturevalue(which).read_text(encoding="utf-8")
     sources = IMG_SRC.findall(page)
@@ -229,7 +300,7 @@ def test_renders_in_headless_chromium(national_report, tmp_path):
     # the parsed page keeps every chart as an inline PNG, and the text the readers need
     page = national_report.read_text(encoding="utf-8")
     dom_sources = IMG_SRC.findall(dom.stdout)
-    assert len(dom_sources) == len(IMG_SRC.findall(page)) == 9
+    assert len(dom_sources) == len(IMG_SRC.findall(page)) == 10
     assert all(s.startswith("data:image/png;base64,") for s in dom_sources)
     assert "Headline numbers by channel" in dom.stdout and "Glossary" in dom.stdout
 

@@ -1,7 +1,8 @@
 """The matplotlib machinery every chart of :mod:`mmmkit.plots` shares.
 
 A figure class that Jupyter shows as an image, the colours (a channel keeps its colour in every
-chart), a grid of panels and tick labels with thousands separators. Figures are built on the
+chart), a grid of panels, tick labels with thousands separators or in k / M (spend axes, whose
+millions would overlap) and concise date axes. Figures are built on the
 object-oriented API (``matplotlib.figure.Figure``), never on ``pyplot``: nothing is registered
 with a GUI backend, so they work headless and in loops without leaking open figures.
 """
@@ -13,8 +14,11 @@ import math
 from typing import Any
 
 import numpy as np
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
+
+from mmmkit.formatting import compact
 
 __all__ = [
     "ACTUAL_COLOR",
@@ -24,6 +28,8 @@ __all__ = [
     "PREDICTED_COLOR",
     "ImageFigure",
     "channel_colors",
+    "compact_ticks",
+    "date_axis",
     "grid",
     "thousands",
 ]
@@ -62,6 +68,21 @@ def thousands(ax, axis: str = "y") -> None:
 
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(FuncFormatter(fmt))
+
+
+def compact_ticks(ax, axis: str = "x") -> None:
+    """Tick labels in k / M / B (350k, 1.2M; :func:`mmmkit.formatting.compact`): spends in
+    the millions written out in full overlap on a narrow axis."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: compact(v)))
+
+
+def date_axis(ax) -> None:
+    """A date x axis with matplotlib's concise locator and formatter (years written once,
+    months between), readable on a small panel."""
+    locator = AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
 def channel_colors(model) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -18,13 +19,24 @@ from matplotlib.ticker import MaxNLocator
 from mmmkit.figures import (
     ACTUAL_COLOR,
     BASELINE_COLOR,
+    NEGATIVE_COLOR,
     PREDICTED_COLOR,
     ImageFigure,
     channel_colors,
+    compact_ticks,
     grid,
-    thousands,
 )
-from mmmkit.formatting import band, currency_label, flat, interval_label
+from mmmkit.formatting import (
+    band,
+    compact,
+    currency_label,
+    flat,
+    interval_label,
+    is_revenue,
+    kpi_label,
+    kpi_quantity,
+    level,
+)
 from mmmkit.reading import (
     lift_total,
     plan_allocation,
@@ -70,28 +82,43 @@ def response_curve_draws(
 
     Returns
     -------
-    DataArray ``(chain, draw, multiplier, channel)`` in target units (totals over the selected
-    geos), with coordinate ``spend`` ``(multiplier, channel)``: the scaled total spend in
-    currency units.
+    DataArray ``(chain, draw, multiplier, channel)`` in KPI units (``model.kpi_label``,
+    ``attrs["units"]``; totals over the selected geos), with coordinate ``spend``
+    ``(multiplier, channel)``: the scaled total spend in currency units.
     """
     geos = renamed_geos(geos, geo, "response_curve_draws")
     model.fitted_data()
-    selected = select_geos(model, geos)
-    names = select_channels(model, channels)
+    mult = _multipliers(multipliers)
+    return _lift_draws(model, _scenario_curves(model, channels, mult, geos), mult)
+
+
+def _multipliers(multipliers: Sequence[float] | None) -> np.ndarray:
+    """The multipliers as an array (default 0, 0.1, ..., 2), checked."""
     mult = np.asarray(DEFAULT_MULTIPLIERS if multipliers is None else multipliers, dtype=float)
     if mult.ndim != 1 or mult.size == 0 or (mult < 0).any() or not np.isfinite(mult).all():
         raise ValueError("multipliers must be a non-empty list of finite numbers >= 0.")
+    return mult
+
+
+def _scenario_curves(model, channels, mult: np.ndarray, geos):
+    """:func:`mmmkit.scenarios.response_curves` of the selected channels and geos."""
+    selected = select_geos(model, geos)
+    names = select_channels(model, channels)
     all_geos = len(selected) == len(model.fitted_data().geos)
-    result = scenario_response_curves(model, names, mult, geos=None if all_geos else selected)
+    return scenario_response_curves(model, names, mult, geos=None if all_geos else selected)
+
+
+def _lift_draws(model, result, mult: np.ndarray) -> xr.DataArray:
+    """The curves' ``lift`` as :func:`response_curve_draws` returns it."""
     lift = result.lift.transpose("chain", "draw", "multiplier", "channel")
     spend = result.spend.transpose("multiplier", "channel")
     return xr.DataArray(
         lift.values, dims=lift.dims,
         coords={"chain": lift["chain"].values, "draw": lift["draw"].values,
-                "multiplier": mult, "channel": names,
+                "multiplier": mult, "channel": list(lift["channel"].values),
                 "spend": (("multiplier", "channel"), spend.values)},
         name="incremental_" + model.target,
-        attrs={"units": model.target, "spend_units": "currency"},
+        attrs={"units": kpi_label(model), "spend_units": model.currency or "currency"},
     )
 
 
@@ -115,27 +142,34 @@ def response_curves(
     model : a fitted :class:`~mmmkit.MMM`.
     channels : channels to draw (default all; a string is one channel).
     multipliers : spend multipliers (``>= 0``); 1 (the actual spend) is always added.
-    prob : level of the band.
-    currency : spend unit for the labels (default "currency units").
+    prob : level of the band and of the break-even interval.
+    currency : spend unit for the labels (default ``model.currency``, else "currency units").
     geos : ``None`` for the total over geos, or a geo label / list of labels.
     geo : deprecated name of ``geos``.
 
     Returns
     -------
-    Figure with one axes per channel: x is the total spend over the fitted period (currency),
-    y the incremental target over the period and its carryover (target units); the mean
-    curve, its ``prob`` band and the actual spend (marker and dotted line).
+    Figure with one axes per channel: x is the total spend over the fitted period (currency,
+    ticks in k / M), y the incremental target over the period and its carryover (KPI units);
+    the mean curve, its ``prob`` band and the actual spend (marker and dotted line). When the
+    KPI is revenue (``model.kpi_is_revenue``), a dashed red line and cross mark break-even:
+    the spend at which the posterior median marginal ROAS along the curve falls through 1,
+    beyond which an extra unit of spend returns less than it costs; the shading is the
+    ``prob`` interval of the draws' own break-even spends
+    (:meth:`mmmkit.scenarios.ResponseCurves.saturation_point`), and the legend gives both.
+    For other KPIs nothing is marked: 1 KPI unit per currency unit is no threshold.
     """
     geos = renamed_geos(geos, geo, "response_curves")
     model.fitted_data()
     check_prob(prob)
-    mult = np.asarray(DEFAULT_MULTIPLIERS if multipliers is None else multipliers, dtype=float)
-    mult = np.unique(np.append(mult, 1.0))  # the current spend is always on the curve
-    curves = response_curve_draws(model, channels, mult, geos=geos)
+    mult = np.unique(np.append(_multipliers(multipliers), 1.0))  # actual spend on the curve
+    result = _scenario_curves(model, channels, mult, geos)
+    curves = _lift_draws(model, result, mult)
+    breakeven = _break_even(result, prob) if is_revenue(model) else None
     cur = currency_label(model, currency)
     colors = channel_colors(model)
     names = list(curves["channel"].values)
-    fig, axes = grid(len(names), 3, 4.3, 3.4)
+    fig, axes = grid(len(names), 3, 4.3, 3.6)
     one = int(np.argmin(np.abs(mult - 1.0)))
     for ax, ch in zip(axes, names, strict=True):
         draws = flat(curves.sel(channel=ch))  # (S, M)
@@ -147,20 +181,69 @@ def response_curves(
         if x[one] > 0:
             ax.axvline(x[one], color="#555555", ls=":", lw=1)
             ax.plot(x[one], mean[one], "o", color=ACTUAL_COLOR, ms=6,
-                    label=f"actual spend: {x[one]:,.0f}")
+                    label=f"actual spend: {compact(x[one])}")
+            if breakeven is not None:
+                _mark_break_even(ax, breakeven.loc[ch], x, mean, prob)
         else:
             ax.text(0.5, 0.5, "no spend in the period", transform=ax.transAxes, ha="center")
         ax.set_title(ch, fontsize=10)
         ax.set_xlabel(f"spend over the period ({cur})")
-        ax.set_ylabel(f"incremental {model.target}")
-        thousands(ax, "x")
-        thousands(ax, "y")
+        ax.set_ylabel(f"incremental {kpi_quantity(model)}")
+        compact_ticks(ax, "x")
+        compact_ticks(ax, "y")
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper left", fontsize=7.5)
-    fig.suptitle(f"Response curves: extra {model.target} (period + carryover, vs no spend) "
-                 f"at {mult.min():g}–{mult.max():g}× each channel's actual spend", fontsize=10.5)
+        ax.legend(loc="upper left", fontsize=7)
+    title = (f"Response curves: extra {kpi_quantity(model)} over the period and its carryover, "
+             f"vs no spend, at {mult.min():g}–{mult.max():g}× each channel's actual spend")
+    if breakeven is not None:
+        title += (f"\ndashed red: break-even, the spend beyond which an extra {cur} returns "
+                  f"less than it costs (median marginal ROAS below 1)")
+    fig.suptitle(title, fontsize=10.5)
     return fig
+
+
+def _break_even(result, prob: float) -> pd.DataFrame:
+    """Per channel: ``point``, the spend where the posterior median marginal ROAS along the
+    curve last falls through 1 (``0``: below 1 at every spend on the grid; ``inf``: still
+    above 1 at its end), and the ``prob`` interval ``lower, upper`` of the draws' own
+    crossings (``saturation_point``; ``inf``: beyond the grid)."""
+    per_draw = result.saturation_point(1.0, prob=prob)
+    mroas = result.marginal_roas.transpose("chain", "draw", "channel", "multiplier")
+    spend = result.spend.transpose("channel", "multiplier").values
+    points = []
+    for c, median in enumerate(np.nanmedian(flat(mroas), axis=0)):  # (C, M)
+        above = np.flatnonzero(median >= 1.0)
+        if above.size == 0:
+            points.append(0.0)
+        elif above[-1] == median.size - 1:
+            points.append(np.inf)
+        else:
+            i = above[-1]
+            y0, y1 = median[i], median[i + 1]
+            frac = (y0 - 1.0) / (y0 - y1) if np.isfinite(y0) else 1.0
+            points.append(spend[c, i] + frac * (spend[c, i + 1] - spend[c, i]))
+    return pd.DataFrame({"point": points, "lower": per_draw["lower"].values,
+                         "upper": per_draw["upper"].values},
+                        index=pd.Index(per_draw.index, name="channel"))
+
+
+def _mark_break_even(ax, row: pd.Series, x: np.ndarray, mean: np.ndarray, prob: float) -> None:
+    """The break-even line, cross and interval on one response-curve panel (or, when the
+    median curve does not cross 1 on the grid, a note saying which side it stays on)."""
+    point, lower, upper = float(row["point"]), float(row["lower"]), float(row["upper"])
+    if point == 0.0 or not np.isfinite(point):
+        note = ("marginal ROAS below 1 (break-even) at every spend shown" if point == 0.0
+                else f"marginal ROAS above 1 (break-even) up to {compact(x.max())}")
+        ax.text(0.97, 0.04, note, transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=7, color=NEGATIVE_COLOR)
+        return
+    high = f"beyond {compact(x.max())}" if not np.isfinite(upper) else compact(upper)
+    ax.axvspan(lower, min(upper, x.max()), color=NEGATIVE_COLOR, alpha=0.08, lw=0)
+    ax.axvline(point, color=NEGATIVE_COLOR, ls="--", lw=1.2,
+               label=f"break-even (marginal ROAS 1): {compact(point)}\n"
+                     f"{level(prob)} interval {compact(lower)} to {high}")
+    ax.plot(point, float(np.interp(point, x, mean)), "X", color=NEGATIVE_COLOR, ms=7)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,13 +260,14 @@ def budget_plan(model, plan, currency: str | None = None, *, prob: float = 0.9) 
         against ``.historical`` (the actual spend over that period) and ``.lift`` gives the
         expected change in the target. A ``pandas.Series`` channel -> spend works too (it is
         compared with the fitted period's spend).
-    currency : spend unit for the labels (default "currency units").
+    currency : spend unit for the labels (default ``model.currency``, else "currency units").
     prob : interval level of the lift quoted in the title (when the plan has one).
 
     Returns
     -------
     Figure with one axes: two bars per channel (actual, planned) in currency units over the
-    period, each labelled with its share of its total.
+    period (ticks and labels in k / M), each labelled with its share of its total; the title
+    gives the expected change in the KPI (``model.kpi_label``) with its interval.
     """
     model.fitted_data()
     actual = plan_reference(model, plan)
@@ -200,12 +284,12 @@ def budget_plan(model, plan, currency: str | None = None, *, prob: float = 0.9) 
         bars = ax.bar(x + offset, values.values, width=width, label=label, edgecolor="white",
                       **style)
         total = float(values.sum())
-        ax.bar_label(bars, labels=[f"{v:,.0f}\n{v / total:.0%}" if total else f"{v:,.0f}"
+        ax.bar_label(bars, labels=[f"{compact(v)}\n{v / total:.0%}" if total else compact(v)
                                    for v in values.values], fontsize=7, padding=2)
     ax.set_xticks(x, model.channels)
     ax.set_xlabel("channel")
     ax.set_ylabel(f"spend over the period ({cur})")
-    thousands(ax)
+    compact_ticks(ax, "y")
     ax.margins(y=0.18)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="upper right")
@@ -214,7 +298,7 @@ def budget_plan(model, plan, currency: str | None = None, *, prob: float = 0.9) 
     lift = lift_total(plan, prob)
     if lift is not None:
         mean, lower, upper = lift
-        title += (f"\nexpected change in {model.target}: {mean:+,.0f} "
+        title += (f"\nexpected change in {kpi_quantity(model)}: {mean:+,.0f} "
                   f"({interval_label(prob)} {lower:+,.0f} to {upper:+,.0f})")
     ax.set_title(title, fontsize=10)
     return fig

@@ -57,10 +57,18 @@ def memoize() -> Iterator[None]:
 
 
 def read(model, name: str, *args):
-    """``getattr(model, name)(*args)``, memoized while :func:`memoize` is active."""
+    """``getattr(model, name)(*args)``, memoized while :func:`memoize` is active.
+
+    Arguments that cannot be hashed (a mapping, e.g. a baseline ``reference``) are looked up
+    by their sorted items; anything else unhashable is computed every time."""
     if _MEMO is None:
         return getattr(model, name)(*args)
-    key = (id(model), id(model.idata), name, args)
+    key = (id(model), id(model.idata), name,
+           tuple(tuple(sorted(a.items())) if isinstance(a, dict) else a for a in args))
+    try:
+        hash(key)
+    except TypeError:
+        return getattr(model, name)(*args)
     if key not in _MEMO:
         _MEMO[key] = getattr(model, name)(*args)
     return _MEMO[key]

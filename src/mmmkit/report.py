@@ -5,11 +5,17 @@ style sheet is inline, and nothing loads from the network or runs script, so the
 mailed, archived or opened offline and always looks the same.
 
 Contents, in reading order: a summary in sentences; the headline table (spend, contribution
-and its share of the target, ROAS and marginal ROAS per channel, each with its credible
-interval); the model's health (divergences, r-hat, ESS, fit) with a green / amber / red
-verdict and what to do; the charts of :mod:`mmmkit.plots`; the budget plan and scenario when
-given; the findings of :func:`mmmkit.review.review`; a technical appendix (prior vs
-posterior, rank plots, specification) and a glossary.
+and its share of the target, ROAS and marginal ROAS per channel, and for a KPI that is not
+revenue the cost per KPI unit, each with its credible interval); the model's health
+(divergences, r-hat, ESS, fit) with a green / amber / red verdict and what to do; the charts
+of :mod:`mmmkit.plots` (the decomposition against a stated baseline reference); the budget
+plan and scenario when given; the findings of :func:`mmmkit.review.review`; a technical
+appendix (prior vs posterior, rank plots, specification) and a glossary.
+
+Units come from the model: the KPI's (``model.kpi_label``) and the spend's (``currency=``,
+else ``model.currency``); break-even wording appears only when the KPI is revenue
+(``model.kpi_is_revenue``). Tables show column names in words ("Mean", "90% interval, low",
+"Chance of an increase"); the DataFrames the library returns keep their identifiers.
 
 Usage: ``mmmkit.report.write_report(model, "report.html", plan=plan, currency="EUR")``. The
 report reads the model and the analyses' results (:mod:`mmmkit.scenarios`,
@@ -34,14 +40,24 @@ from mmmkit import plots
 from mmmkit.diagnostics import ESS_LIMIT, R_HAT_LIMIT
 from mmmkit.formatting import (
     band,
+    cpa_label,
+    currency_label,
     flat,
     interval_label,
+    is_revenue,
+    kpi_label,
+    kpi_quantity,
     level,
     money,
     number,
+    one_kpi,
     per_currency,
     percent,
     period,
+    ratio,
+    roas_unit,
+    table_html,
+    with_interval,
 )
 from mmmkit.reading import (
     actual_spend,
@@ -52,7 +68,17 @@ from mmmkit.reading import (
     read,
     summary_frame,
 )
-from mmmkit.report_text import CSS, GLOSSARY
+from mmmkit.report_text import (
+    CSS,
+    DIVERGENCE_TEXT,
+    ESS_TEXT,
+    FIT_TEXT,
+    GLOSSARY,
+    GLOSSARY_NOT_REVENUE,
+    GLOSSARY_REVENUE,
+    R_HAT_TEXT,
+    SUMMARY_HEALTH,
+)
 from mmmkit.review import Review
 from mmmkit.review import review as review_model
 from mmmkit.stats import check_prob, interval, mape, r2
@@ -76,29 +102,27 @@ def _summ(draws: np.ndarray, prob: float) -> dict[str, float]:
     """Mean and equal-tailed ``prob`` interval of the draws (:func:`mmmkit.stats.interval`)."""
     draws = np.asarray(draws, dtype=float).ravel()
     lo, hi = interval(draws, prob)
-    return {"mean": float(draws.mean()), "lower": float(lo), "upper": float(hi)}
-
-
-def _with_interval(stats: Mapping[str, float], fmt, prob: float) -> str:
-    """Mean on one line, the interval below it in small type."""
-    return (f"<b>{fmt(stats['mean'])}</b><br><span class='ci'>{level(prob)}: "
-            f"{fmt(stats['lower'])} to {fmt(stats['upper'])}</span>")
+    with np.errstate(invalid="ignore"):  # an infinite cost in a draw: an infinite mean
+        return {"mean": float(draws.mean()), "lower": float(lo), "upper": float(hi)}
 
 
 # ---------------------------------------------------------------------------------------------
 # Headline table
 # ---------------------------------------------------------------------------------------------
 def headline_table(model, *, prob: float = 0.9) -> pd.DataFrame:
-    """Per channel: spend, contribution, share of the target, ROAS and marginal ROAS.
+    """Per channel: spend, contribution, share of the target, ROAS, marginal ROAS and cost.
 
     Returns
     -------
     DataFrame indexed by channel, plus the rows ``all media`` and ``baseline``, with columns
     ``spend`` (currency units over the fitted period), ``contribution_mean/lower/upper``
-    (target units in the fitted weeks), ``share_mean/lower/upper`` (of the actual target's
-    total), ``roas_mean/lower/upper`` and ``mroas_mean/lower/upper`` (target units per
-    currency unit). ``all media`` ROAS is total incremental target over total spend, per draw;
-    the baseline has no spend or ROAS (NaN). Intervals are equal-tailed at ``prob``.
+    (KPI units, ``model.kpi_label``, in the fitted weeks), ``share_mean/lower/upper`` (of the
+    actual target's total), ``roas_mean/lower/upper`` and ``mroas_mean/lower/upper`` (KPI
+    units per currency unit) and ``cpa_mean/lower/upper`` (currency per KPI unit: the
+    channels' :meth:`mmmkit.MMM.cpa`; ``inf`` where a draw's ROAS is 0 or below). ``all
+    media`` ROAS is total incremental target over total spend, per draw, and its cost the
+    inverse, per draw; the baseline has no spend, ROAS or cost (NaN). Intervals are
+    equal-tailed at ``prob``.
     """
     check_prob(prob)
     data = model.fitted_data()
@@ -119,20 +143,27 @@ def headline_table(model, *, prob: float = 0.9) -> pd.DataFrame:
     weights = spend.values / spend.sum() if spend.sum() > 0 else np.zeros(len(spend))
     # spend-weighted ROAS = total incremental target / total spend, draw by draw
     finite = np.nan_to_num(roas_d), np.nan_to_num(mroas_d)
+    with np.errstate(divide="ignore"):  # its cost: the inverse, draw by draw, as MMM.cpa's
+        cost = 1.0 / (finite[0] @ weights)
     rows["all media"] = _row(spend.sum(), contrib_d.sum(axis=1), actual_total,
-                             finite[0] @ weights, finite[1] @ weights, prob)
+                             finite[0] @ weights, finite[1] @ weights, prob,
+                             np.where(cost < 0, np.inf, cost))
     rows["baseline"] = _row(np.nan, flat(base_tot), actual_total, None, None, prob)
     frame = pd.DataFrame.from_dict(rows, orient="index")
+    cpa = read(model, "cpa", prob).loc[model.channels]  # the channels': MMM.cpa itself
+    for key in ("mean", "lower", "upper"):
+        frame.loc[model.channels, f"cpa_{key}"] = cpa[key].to_numpy()
     frame.index.name = "channel"
-    frame.attrs.update(prob=prob, target=model.target, actual_total=actual_total)
+    frame.attrs.update(prob=prob, target=model.target, actual_total=actual_total,
+                       units=kpi_label(model))
     return frame
 
 
-def _row(spend, contrib, actual_total, roas, mroas, prob) -> dict[str, float]:
+def _row(spend, contrib, actual_total, roas, mroas, prob, cpa=None) -> dict[str, float]:
     out = {"spend": float(spend)}
     for key, draws in (("contribution", contrib),
                        ("share", np.asarray(contrib) / actual_total if actual_total else None),
-                       ("roas", roas), ("mroas", mroas)):
+                       ("roas", roas), ("mroas", mroas), ("cpa", cpa)):
         stats = _summ(draws, prob) if draws is not None else dict.fromkeys(
             ("mean", "lower", "upper"), np.nan)
         out.update({f"{key}_{k}": v for k, v in stats.items()})
@@ -140,16 +171,23 @@ def _row(spend, contrib, actual_total, roas, mroas, prob) -> dict[str, float]:
 
 
 def _headline_html(table: pd.DataFrame, model, prob: float, currency: str | None) -> str:
-    t = html.escape(model.target)
-    cur = html.escape(currency or "currency units")
+    """The headline table; a KPI that is not revenue gets its cost per KPI unit too."""
+    t = html.escape(kpi_label(model))
     per = html.escape(per_currency(model, currency))
+    keys = ["roas", "mroas"] if is_revenue(model) else ["roas", "mroas", "cpa"]
     head = (
         "<tr><th>Channel</th>"
-        f"<th>Spend<br><span class='unit'>{cur}, period total</span></th>"
+        f"<th>Spend<br><span class='unit'>{html.escape(currency_label(model, currency))}, "
+        "period total</span></th>"
         f"<th>Contribution<br><span class='unit'>{t} in the period</span></th>"
-        f"<th>Share of {t}<br><span class='unit'>of actual total</span></th>"
-        f"<th>ROAS<br><span class='unit'>{t} per {per}</span></th>"
-        f"<th>Marginal ROAS<br><span class='unit'>{t} per extra {per}</span></th></tr>"
+        f"<th>Share of {html.escape(model.target)}<br><span class='unit'>of actual total"
+        "</span></th>"
+        f"<th>ROAS<br><span class='unit'>{html.escape(roas_unit(model, currency))}</span></th>"
+        f"<th>Marginal ROAS<br><span class='unit'>{t} per extra {per}</span></th>"
+        + ("" if "cpa" not in keys else
+           f"<th>{html.escape(cpa_label(model, currency))}<br><span class='unit'>spend ÷ "
+           f"{t} it drove</span></th>")
+        + "</tr>"
     )
     body = []
     for name, row in table.iterrows():
@@ -160,12 +198,12 @@ def _headline_html(table: pd.DataFrame, model, prob: float, currency: str | None
         cells = [
             f"<th scope='row'>{html.escape(str(name))}</th>",
             f"<td>{money(row['spend'], currency) if np.isfinite(row['spend']) else '—'}</td>",
-            f"<td>{_with_interval(stats('contribution'), number, prob)}</td>",
-            f"<td>{_with_interval(stats('share'), percent, prob)}</td>",
+            f"<td>{with_interval(stats('contribution'), number, prob=prob)}</td>",
+            f"<td>{with_interval(stats('share'), percent, prob=prob)}</td>",
         ]
-        for key in ("roas", "mroas"):
-            if np.isfinite(row[f"{key}_mean"]):
-                cells.append(f"<td>{_with_interval(stats(key), lambda v: number(v, 2), prob)}</td>")
+        for key in keys:
+            if np.isfinite(row[f"{key}_mean"]) or row[f"{key}_mean"] == np.inf:
+                cells.append(f"<td>{with_interval(stats(key), ratio, prob=prob)}</td>")
             else:
                 cells.append("<td>—</td>")
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
@@ -189,20 +227,10 @@ def health_checks(model, *, prob: float = 0.9) -> pd.DataFrame:
     draws = int(diag.get("draws", 0)) or 1
     rows = {}
     div = int(diag["divergences"])
-    if div == 0:
-        rows["divergences"] = (f"0 of {draws:,} draws", GREEN,
-                               "The sampler explored the whole posterior without trouble.",
-                               "Nothing to do.")
-    else:
-        verdict = AMBER if div / draws <= DIVERGENCE_RED_SHARE else RED
-        rows["divergences"] = (
-            f"{div:,} of {draws:,} draws ({div / draws:.1%})", verdict,
-            "Some draws hit a region of the posterior the sampler could not explore, so "
-            "intervals may be too narrow or shifted.",
-            "Refit with fit(target_accept=0.95) or higher; if they persist, tighten the "
-            "saturation priors or merge channels the data cannot tell apart."
-            + ("" if verdict == AMBER else " Do not use the numbers for decisions until "
-               "the divergences are gone."))
+    verdict = GREEN if div == 0 else AMBER if div / draws <= DIVERGENCE_RED_SHARE else RED
+    rows["divergences"] = (f"{div:,} of {draws:,} draws"
+                           + (f" ({div / draws:.1%})" if div else ""),
+                           verdict, *DIVERGENCE_TEXT[verdict])
     r_hat = float(diag["max_r_hat"])
     if not np.isfinite(r_hat):
         rows["r_hat"] = ("not available (one chain)", AMBER,
@@ -210,26 +238,15 @@ def health_checks(model, *, prob: float = 0.9) -> pd.DataFrame:
                          "Refit with chains=4.")
     else:
         verdict = GREEN if r_hat <= R_HAT_LIMIT else AMBER if r_hat <= R_HAT_RED else RED
-        rows["r_hat"] = (
-            f"largest {r_hat:.3f} (want ≤ {R_HAT_LIMIT})", verdict,
-            "The chains agree: they found the same posterior." if verdict == GREEN else
-            "The independent chains do not fully agree, so they have not all settled on the "
-            "same answer.",
-            "Nothing to do." if verdict == GREEN else
-            "Refit with more tune and draws (e.g. 1000 each, 4 chains); if r-hat stays high, "
-            "simplify the model (fewer free curves, tighter priors).")
+        rows["r_hat"] = (f"largest {r_hat:.3f} (want ≤ {R_HAT_LIMIT})", verdict,
+                         *R_HAT_TEXT[verdict == GREEN])
     for key, label in (("min_ess_bulk", "ess_bulk"), ("min_ess_tail", "ess_tail")):
         ess = float(diag[key])
         where = "centre" if key == "min_ess_bulk" else "tails (interval ends)"
         verdict = GREEN if ess >= ESS_LIMIT else AMBER if ess >= ESS_RED else RED
-        rows[label] = (
-            f"smallest {ess:,.0f} (want ≥ {ESS_LIMIT:,})", verdict,
-            f"Effective independent draws behind the estimates' {where}: enough for stable "
-            "numbers." if verdict == GREEN else
-            f"Few effective draws behind the estimates' {where}: the numbers and especially "
-            "the interval ends would move on a refit.",
-            "Nothing to do." if verdict == GREEN else
-            "Run more draws or chains (ESS grows with both).")
+        meaning, action = ESS_TEXT[verdict == GREEN]
+        rows[label] = (f"smallest {ess:,.0f} (want ≥ {ESS_LIMIT:,})", verdict,
+                       meaning.format(where=where), action)
     rows["fit"] = _fit_check(model, prob)
     frame = pd.DataFrame.from_dict(rows, orient="index",
                                    columns=["value", "verdict", "meaning", "action"])
@@ -249,13 +266,7 @@ def _fit_check(model, prob: float) -> tuple[str, str, str, str]:
     value = (f"R² {r2(mean, actual):.2f}, error {mape(mean, actual):.1%} per week, "
              f"{inside:.0%} of weeks inside the "
              f"{level(prob)} band")
-    meaning = ("The model tracks the weekly target and its bands are honest."
-               if verdict == GREEN else
-               "More weeks fall outside the predictive band than they should: the model misses "
-               "something (an event, a promotion, a level shift) or is overconfident.")
-    action = ("Nothing to do." if verdict == GREEN else
-              "Look at the weeks outside the band in the fit chart; add the missing driver as a "
-              "control, or use likelihood='studentt' for one-off outliers.")
+    meaning, action = FIT_TEXT[verdict == GREEN]
     return value, verdict, meaning, action
 
 
@@ -305,33 +316,6 @@ def _figure(title: str, anchor: str, fig, caption: str) -> str:
             f"</figcaption>{_img(fig, title)}</figure>")
 
 
-def _frame_html(frame: pd.DataFrame, money_cols=(), currency=None, decimals=None) -> str:
-    """A DataFrame as a plain table, numbers with thousands separators."""
-    decimals = decimals or {}
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    index_name = html.escape(str(frame.index.name or ""))
-    rows = []
-    for idx, row in frame.iterrows():
-        cells = []
-        for col, value in row.items():
-            if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-                if col in money_cols:
-                    text = money(float(value), currency)
-                elif col in decimals:
-                    text = number(float(value), decimals[col])
-                elif str(col).startswith(("prob", "share", "at_")):
-                    text = percent(float(value), 0)
-                else:
-                    text = number(float(value), 0 if abs(float(value)) >= 100 else 2)
-            else:
-                text = html.escape(str(value))
-            cells.append(f"<td>{text}</td>")
-        label = ", ".join(map(str, idx)) if isinstance(idx, tuple) else str(idx)
-        rows.append(f"<tr><th scope='row'>{html.escape(label)}</th>{''.join(cells)}</tr>")
-    return (f"<table class='numbers'><thead><tr><th>{index_name}</th>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
-
-
 def _plan_html(model, plan, prob: float, currency: str | None) -> str:
     actual = plan_reference(model, plan)
     planned = plan_allocation(model, plan)
@@ -354,30 +338,35 @@ def _plan_html(model, plan, prob: float, currency: str | None) -> str:
             f"converge ({html.escape(str(getattr(plan, 'message', '')))}): treat this plan as "
             "a draft and rerun the optimisation.</p>")
     parts += _limits_html(plan)
-    parts += [
-             _frame_html(table.rename(columns={"actual share": "share (actual)",
-                                               "planned share": "share (plan)"}),
-                         money_cols=money_cols, currency=currency)]
+    parts.append(table_html(table.rename(columns={"actual share": "share (actual)",
+                                                  "planned share": "share (plan)"}),
+                            prob=prob, money_cols=money_cols, currency=currency))
+    t = html.escape(kpi_quantity(model))
     lift = lift_total(plan, prob)
     if lift is not None:
         mean, lower, upper = lift
         parts.append(
-            f"<p class='callout'>Expected change in {html.escape(model.target)} with this plan "
+            f"<p class='callout'>Expected change in {t} with this plan "
             f"instead of the actual split: <b>{mean:+,.0f}</b> ({interval_label(prob)} "
             f"{lower:+,.0f} to {upper:+,.0f}).</p>")
     summary = summary_frame(getattr(plan, "lift", None), prob)
     if summary is not None:
-        parts.append(f"<p>Change in {html.escape(model.target)} by channel "
-                     f"({interval_label(prob)}; prob_positive = chance the change is an "
-                     "increase):</p>")
-        parts.append(_frame_html(summary))
+        parts.append(f"<p>Change in {t} by channel ({interval_label(prob)}; the chance of an "
+                     "increase is the share of posterior draws in which the change is above "
+                     f"zero; spend change in {html.escape(currency_label(model, currency))}):</p>")
+        parts.append(table_html(summary, prob=prob, money_cols=("spend_change",),
+                                 currency=currency))
     uncertainty = getattr(plan, "uncertainty", None)
     if isinstance(uncertainty, pd.DataFrame) and not uncertainty.empty:
         parts.append("<p>How firmly the data back the split: the best allocation when the "
-                     "budget is optimised for individual posterior draws (currency units). Wide "
-                     "ranges mean the data do not pin the split down.</p>")
+                     "budget is optimised for individual posterior draws "
+                     f"({html.escape(currency_label(model, currency))}). Wide ranges mean the "
+                     "data do not pin the split down; a channel held at a bound in most draws "
+                     "has a narrow range from the bound, not from the data (see the reading)."
+                     "</p>")
         money = [c for c in ("mean", "median", "lower", "upper") if c in uncertainty]
-        parts.append(_frame_html(uncertainty, money_cols=tuple(money), currency=currency))
+        parts.append(table_html(uncertainty, prob=prob, money_cols=tuple(money),
+                                 currency=currency))
     parts.append(_figure("Budget plan against the actual split", "fig-plan",
                          plots.budget_plan(model, plan, currency=currency, prob=prob),
                          "Grey: actual spend; blue: planned spend. Labels give the amount and "
@@ -413,12 +402,15 @@ def _limits_html(plan) -> list[str]:
     return parts
 
 
-def _scenario_html(model, scenario, prob: float) -> str:
+def _scenario_html(model, scenario, prob: float, currency: str | None) -> str:
     items = scenario.items() if isinstance(scenario, Mapping) else [("scenario", scenario)]
+    t = html.escape(kpi_quantity(model))
     parts = ["<h2 id='scenario'>Scenario</h2>",
-             f"<p>What-if results: the change in {html.escape(model.target)} against the "
-             "actual spend, carryover after the changed weeks included. Every number comes "
-             "from posterior draws, with its interval.</p>"]
+             f"<p>What-if results: the change in {t} against the actual spend, carryover "
+             "after the changed weeks included; the chance of an increase is the share of "
+             "posterior draws in which the change is above zero, the spend change is in "
+             f"{html.escape(currency_label(model, currency))}. Every number comes from "
+             "posterior draws, with its interval.</p>"]
     for name, result in items:
         if not isinstance(scenario, Mapping):  # one unnamed result: its own description
             name = getattr(result, "description", "") or name
@@ -427,12 +419,13 @@ def _scenario_html(model, scenario, prob: float) -> str:
         if total is not None:
             mean, lower, upper = total
             parts.append(
-                f"<p class='callout'>Change in {html.escape(model.target)}: <b>{mean:+,.0f}</b>"
+                f"<p class='callout'>Change in {t}: <b>{mean:+,.0f}</b>"
                 f" ({interval_label(prob)} {lower:+,.0f} to {upper:+,.0f}).</p>")
         parts += _limits_html(SimpleNamespace(lift=result))
         summary = summary_frame(result, prob)
         if summary is not None:
-            parts.append(_frame_html(summary))
+            parts.append(table_html(summary, prob=prob, money_cols=("spend_change",),
+                                     currency=currency))
         elif total is None:
             parts.append(f"<pre>{html.escape(str(result))}</pre>")
     return "".join(parts)
@@ -482,7 +475,8 @@ def _review_html(review: Review) -> str:
 
 def _summary_sentences(model, table: pd.DataFrame, checks: pd.DataFrame, prob: float,
                        currency: str | None) -> str:
-    t = html.escape(model.target)
+    t = html.escape(kpi_label(model))
+    per = html.escape(per_currency(model, currency))
     media = table.loc["all media"]
     channels = table.loc[model.channels]
     lvl = level(prob)
@@ -491,44 +485,59 @@ def _summary_sentences(model, table: pd.DataFrame, checks: pd.DataFrame, prob: f
     draws = flat(read(model, "roas_draws", False).sel(channel=model.channels))
     p_best = float(np.mean(np.nanargmax(np.nan_to_num(draws, nan=-np.inf), axis=1)
                            == model.channels.index(best)))
-    low_m = [html.escape(c) for c in model.channels if channels.loc[c, "mroas_upper"] < 1]
-    high_m = [html.escape(c) for c in model.channels if channels.loc[c, "mroas_lower"] > 1]
     overall = _overall(checks)
-    health = {
-        GREEN: "The sampler checks are all green: the chains agree and explored the "
-               "posterior. That says the numbers are what this model implies, not that the "
-               "model is right or that every channel is identified: read the identification "
-               "flags in <a href='#health'>Model health</a> and check a holdout "
-               "(mk.evaluation.holdout) before acting.",
-        AMBER: "Some model checks are amber: the numbers are usable with care; see "
-               "<a href='#health'>Model health</a> for what to do.",
-        RED: "Some model checks are red: do not base decisions on these numbers until they are "
-             "fixed; see <a href='#health'>Model health</a>.",
-    }[overall]
     items = [
-        f"<li><span class='badge {overall}'>{overall}</span> {health}</li>",
+        f"<li><span class='badge {overall}'>{overall}</span> {SUMMARY_HEALTH[overall]}</li>",
         f"<li>Media drove <b>{number(media['contribution_mean'])} {t}</b> in the period "
         f"({lvl} interval {number(media['contribution_lower'])} to "
         f"{number(media['contribution_upper'])}), <b>{percent(media['share_mean'])}</b> of all "
-        f"{t}, for a spend of <b>{money(media['spend'], currency)}</b>"
-        f"{'' if currency else ' (currency units)'}.</li>",
-        f"<li>Every {html.escape(per_currency(model, currency))} of media spend brought "
-        f"back <b>{number(media['roas_mean'], 2)} {t}</b> "
+        f"{html.escape(model.target)} ({lvl} interval {percent(media['share_lower'])} to "
+        f"{percent(media['share_upper'])}), for a spend of "
+        f"<b>{money(media['spend'], currency)}</b>{'' if currency else ' (currency units)'}."
+        "</li>",
+        f"<li>Every {per} of media spend brought {'back ' if is_revenue(model) else ''}"
+        f"<b>{number(media['roas_mean'], 2)} {t}</b> "
         f"on average ({lvl} interval {number(media['roas_lower'], 2)} to "
         f"{number(media['roas_upper'], 2)}), carryover included.</li>",
         f"<li>Highest ROAS: <b>{html.escape(str(best))}</b> "
-        f"({number(channels.loc[best, 'roas_mean'], 2)} {t} per "
-        f"{html.escape(per_currency(model, currency))}; it has the highest ROAS in "
+        f"({number(channels.loc[best, 'roas_mean'], 2)} {t} per {per}, {lvl} interval "
+        f"{number(channels.loc[best, 'roas_lower'], 2)} to "
+        f"{number(channels.loc[best, 'roas_upper'], 2)}; it has the highest ROAS in "
         f"{p_best:.0%} of the posterior draws).</li>",
     ]
+    return "<ul class='summary'>" + "".join(items + _return_sentences(
+        model, table, prob, currency)) + "</ul>"
+
+
+def _return_sentences(model, table: pd.DataFrame, prob: float, currency: str | None
+                      ) -> list[str]:
+    """Whether spend pays: against break-even (marginal ROAS 1) for a revenue KPI; for any
+    other KPI, the cost per KPI unit, since 1 KPI unit per currency unit is no threshold."""
+    t = html.escape(kpi_label(model))
+    per = html.escape(per_currency(model, currency))
+    lvl = level(prob)
+    channels = table.loc[model.channels]
+    if not is_revenue(model):
+        media = table.loc["all media"]
+        one = html.escape(one_kpi(model))
+        return [f"<li>Media cost <b>{ratio(media['cpa_mean'])} {per} per {one}</b> ({lvl} "
+                f"interval {ratio(media['cpa_lower'])} to {ratio(media['cpa_upper'])}). "
+                f"The KPI ({t}) is not money in {per}, so a ROAS of 1 is no break-even: whether a "
+                f"channel pays depends on what one {one} is worth to you; compare that with "
+                "its cost in the headline table.</li>"]
+    items = []
+    high_m = [html.escape(c) for c in model.channels if channels.loc[c, "mroas_lower"] > 1]
+    low_m = [html.escape(c) for c in model.channels if channels.loc[c, "mroas_upper"] < 1]
     if high_m:
-        items.append(f"<li>The next unit of spend still returns more than 1 {t} (marginal ROAS "
-                     f"above 1 with {lvl} credibility) on: {', '.join(high_m)}.</li>")
+        items.append(f"<li>The next {per} of spend still returns more than it costs (marginal "
+                     f"ROAS above 1, break-even, with {lvl} credibility) on: "
+                     f"{', '.join(high_m)}.</li>")
     if low_m:
-        items.append(f"<li>The next unit of spend returns less than 1 {t} (marginal ROAS below 1"
-                     f" with {lvl} credibility) on: {', '.join(low_m)}. If {t} is revenue in "
-                     "the spend's currency, extra budget there does not pay for itself.</li>")
-    return "<ul class='summary'>" + "".join(items) + "</ul>"
+        items.append(f"<li>The next {per} of spend returns less than it costs (marginal ROAS "
+                     f"below 1 with {lvl} credibility) on: {', '.join(low_m)}: extra budget "
+                     "there does not pay for itself. The response curves mark the spend where "
+                     "that starts.</li>")
+    return items
 
 
 def _spec_html(model) -> str:
@@ -545,7 +554,10 @@ def _spec_html(model) -> str:
                      "</td></tr>" for k, p in model.priors.items())
     geos = "national (one series)" if model.geo is None else f"{len(data.geos)} geos"
     return (
-        f"<p>Target <b>{html.escape(model.target)}</b>; {geos}; {len(data.dates)} weeks "
+        f"<p>Target <b>{html.escape(model.target)}</b> in "
+        f"{html.escape(kpi_label(model))}, spend in "
+        f"{html.escape(currency_label(model, None))} (the KPI "
+        f"{'is' if is_revenue(model) else 'is not'} revenue); {geos}; {len(data.dates)} weeks "
         f"({period(model)}); controls: "
         f"{html.escape(', '.join(model.controls) or 'none')}; yearly seasonality order "
         f"{model.seasonality}; trend: {'yes' if model.trend else 'no'}; likelihood "
@@ -571,6 +583,7 @@ def write_report(
     prob: float = 0.9,
     currency: str | None = None,
     review: Review | bool | None = True,
+    reference: str | Mapping[str, float] = "min",
 ) -> Path:
     """Write a self-contained HTML report of a fitted model.
 
@@ -586,12 +599,19 @@ def write_report(
     scenario : optional what-if result (a :class:`mmmkit.scenarios.LiftResult`, e.g. of
         ``mmmkit.scenarios.shift``), a mapping ``{name: result}`` for several, or a DataFrame.
     prob : credible-interval level used throughout (e.g. 0.9 for 90%).
-    currency : spend unit in labels and tables, e.g. ``"EUR"`` or ``"$"`` (default: plain
-        numbers, headers say "currency units").
+    currency : spend unit in labels and tables, e.g. ``"EUR"`` or ``"$"`` (default
+        ``model.currency``; without either, plain numbers and headers say "currency units").
+        The KPI's unit is ``model.kpi_label``; break-even wording (ROAS 1) appears only when
+        ``model.kpi_is_revenue``, and any other KPI gets its cost per KPI unit
+        (:meth:`mmmkit.MMM.cpa`) in the headline table.
     review : the model review section: ``True`` (default) runs
         :func:`mmmkit.review.review` on the model (it draws from the prior, which takes a
         few seconds); a :class:`mmmkit.review.Review` already computed with it is shown as
         it is; ``False`` or ``None`` leave the section out.
+    reference : what the decomposition (the waterfall chart) measures the baseline's
+        drivers against, as in :meth:`mmmkit.MMM.baseline`: ``"min"`` (default) shows what
+        each control, the trend and seasonality drove above its floor; ``"mean"`` the
+        model's centring; or ``{control: value}``. The chart's caption states it.
 
     Returns
     -------
@@ -605,22 +625,23 @@ def write_report(
                         f"mmmkit.review.review(model) returns, got {type(review).__name__}.")
     path = Path(path)
     title = title or f"Media mix model report: {model.target}"
+    currency = currency or getattr(model, "currency", None)
     with memoize():
-        sections = _numbers_sections(model, prob, currency) + _chart_sections(model, prob,
-                                                                               currency)
+        sections = _numbers_sections(model, prob, currency) + _chart_sections(
+            model, prob, currency, reference)
         nav_items = [("summary", "Summary"), ("headline", "Numbers"),
                      ("health", "Model health"), ("charts", "Charts")]
         if plan is not None:
             sections.append(_plan_html(model, plan, prob, currency))
             nav_items.append(("plan", "Budget plan"))
         if scenario is not None:
-            sections.append(_scenario_html(model, scenario, prob))
+            sections.append(_scenario_html(model, scenario, prob, currency))
             nav_items.append(("scenario", "Scenario"))
         review_html = _review_section(model, review)
         if review_html is not None:
             sections.append(review_html)
             nav_items.append(("review", "Review"))
-        sections += _appendix_sections(model)
+        sections += _appendix_sections(model, currency)
     nav_items += [("appendix", "Appendix"), ("glossary", "Glossary")]
     page = _page(model, title, nav_items, sections, prob)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -638,25 +659,34 @@ def _numbers_sections(model, prob: float, currency: str | None) -> list[str]:
         "<h2 id='headline'>Headline numbers by channel</h2>",
         f"<p>Posterior means in bold with {level(prob)} credible intervals below. Spend and "
         f"contribution are totals over the fitted period "
-        f"({period(model)}{'' if model.geo is None else ', all geos'}). ROAS counts "
-        f"the carryover after the period, contribution does not, so ROAS × spend is a "
-        "little above the contribution.</p>",
+        f"({period(model)}{'' if model.geo is None else ', all geos'}); contribution is in "
+        f"{html.escape(kpi_label(model))}, ROAS in {html.escape(roas_unit(model, currency))}."
+        " ROAS counts the carryover after the period, contribution does not, so ROAS × "
+        "spend is a little above the contribution."
+        + ("" if is_revenue(model) else
+           f" The KPI is not revenue in the spend's currency, so a ROAS of 1 is no "
+           f"break-even; the last column is what one {html.escape(one_kpi(model))} cost "
+           "(spend ÷ the KPI it drove, on every posterior draw).") + "</p>",
         _headline_html(table, model, prob, currency),
         "<h2 id='health'>Model health: can these numbers be trusted?</h2>",
         _health_html(checks),
     ]
 
 
-def _chart_sections(model, prob: float, currency: str | None) -> list[str]:
+def _chart_sections(model, prob: float, currency: str | None, reference) -> list[str]:
     """The charts of :mod:`mmmkit.plots`, each with its caption."""
     t = html.escape(model.target)
+    kpi = html.escape(kpi_label(model))
     lvl = level(prob)
+    described = html.escape(str(read(model, "baseline", reference).attrs.get(
+        "reference", reference)))
     return [
         "<h2 id='charts'>Charts</h2>",
         _figure("Model fit", "fig-fit", plots.fit(model, prob=prob),
                 f"Actual {t} (black) against the model's prediction (blue line) and its "
-                f"{lvl} predictive band. Weeks far outside the band point to something the "
-                "model does not know about (an event, a stock-out, a data error)."),
+                f"{lvl} predictive band, in {kpi} per week. Weeks far outside the band point "
+                "to something the model does not know about (an event, a stock-out, a data "
+                "error)."),
         *([] if model.geo is None else [_figure(
             "Model fit by geo", "fig-fit-geo", plots.fit(model, prob=prob, by_geo=True),
             "The same comparison for each geo (the largest 12 when there are more).")]),
@@ -664,24 +694,51 @@ def _chart_sections(model, prob: float, currency: str | None) -> list[str]:
                 plots.contributions(model, prob=prob),
                 f"Each week's {t} split into the baseline (grey) and each channel's "
                 f"contribution (colours), with the actual {t} on top."),
-        _figure("Totals by source", "fig-waterfall", plots.waterfall(model, prob=prob),
+        _figure("Media contributions", "fig-media",
+                plots.contributions(model, prob=prob, media_only=True),
+                "The channels' layers of the chart above on their own, stacked from zero, so "
+                f"that small channels are visible; the hatched band is the {lvl} interval of "
+                "all media together."),
+        _figure("Totals by source", "fig-waterfall",
+                plots.waterfall(model, prob=prob, reference=reference),
                 f"Total {t} over the period built up step by step: baseline components, "
                 "then each channel, ending at the model's expected total (the diamond is "
-                "the actual total)."),
-        _figure("ROAS and marginal ROAS", "fig-roas",
-                plots.roas(model, prob=prob, marginal=True, currency=currency),
-                "Dots are means, bars the credible intervals; the dashed line marks 1. "
-                "Compare channels by marginal ROAS when moving budget."),
-        _figure("Response curves", "fig-response",
-                plots.response_curves(model, prob=prob, currency=currency),
-                f"Extra {t} for more or less spend in each channel (same weekly pattern, "
-                "scaled). Where the curve flattens, extra spend buys little."),
+                f"the actual total). The baseline's drivers are measured against: {described}"
+                "; the base level holds the rest, so each control's step is what it drove "
+                "against that reference."),
+        *_planning_figures(model, prob, currency),
         _figure("Carryover", "fig-adstock", plots.adstock(model, prob=prob),
                 "How each channel's effect spreads over the weeks after the spend."),
     ]
 
 
-def _appendix_sections(model) -> list[str]:
+def _planning_figures(model, prob: float, currency: str | None) -> list[str]:
+    """The ROAS chart and the response curves, with break-even wording for revenue only."""
+    kpi = html.escape(kpi_label(model))
+    per = html.escape(per_currency(model, currency))
+    if is_revenue(model):
+        roas_note = "the dashed line marks break-even (1: the spend returned 1:1)."
+        curve_note = (f" The dashed red line marks break-even: beyond that spend the next "
+                      f"{per} returns less than it costs (posterior median marginal ROAS "
+                      f"below 1); the shading is its {level(prob)} interval.")
+    else:
+        roas_note = (f"ROAS is {kpi} per {per}; the KPI is not revenue in {per}, so 1 is no "
+                     "break-even and no line marks it.")
+        curve_note = ""
+    return [
+        _figure("ROAS and marginal ROAS", "fig-roas",
+                plots.roas(model, prob=prob, marginal=True, currency=currency),
+                f"Dots are means, bars the credible intervals (the numbers beside them); "
+                f"{roas_note} Compare channels by marginal ROAS when moving budget."),
+        _figure("Response curves", "fig-response",
+                plots.response_curves(model, prob=prob, currency=currency),
+                f"Extra {html.escape(kpi_quantity(model))} for more or less spend in each "
+                "channel (same weekly pattern, "
+                f"scaled). Where the curve flattens, extra spend buys little.{curve_note}"),
+    ]
+
+
+def _appendix_sections(model, currency: str | None) -> list[str]:
     """Prior vs posterior, rank plots, specification and the glossary."""
     return [
         "<h2 id='appendix'>Technical appendix</h2>",
@@ -694,10 +751,18 @@ def _appendix_sections(model) -> list[str]:
         "<h3>Specification</h3>",
         _spec_html(model),
         "<h2 id='glossary'>Glossary</h2>",
-        "<dl class='glossary'>" + "".join(
-            f"<dt>{html.escape(term)}</dt><dd>{html.escape(text.format(t=model.target))}"
-            "</dd>" for term, text in GLOSSARY) + "</dl>",
+        _glossary_html(model, currency),
     ]
+
+
+def _glossary_html(model, currency: str | None) -> str:
+    """The glossary in the model's units, with the break-even entry for a revenue KPI and
+    the cost-per-KPI entry for any other."""
+    words = {"t": kpi_label(model), "c": per_currency(model, currency), "one": one_kpi(model)}
+    entries = GLOSSARY + (GLOSSARY_REVENUE if is_revenue(model) else GLOSSARY_NOT_REVENUE)
+    return "<dl class='glossary'>" + "".join(
+        f"<dt>{html.escape(term.format(**words))}</dt><dd>{html.escape(text.format(**words))}"
+        "</dd>" for term, text in entries) + "</dl>"
 
 
 def _page(model, title: str, nav_items: list[tuple[str, str]], sections: list[str],
