@@ -173,3 +173,21 @@ def test_review_of_a_geo_panel(panel_fit):
     assert _topic(rev, "collinearity", "problem").empty
     assert _topic(rev, "baseline", "problem").empty
     assert rev.checks["effect_sd_ratio"].notna().all()
+
+
+def test_a_control_that_is_a_channel_is_flagged(national_sim, national_fit):
+    """A control column that copies tv's spend (clicks driven by tv, say): the review names
+    both and says the control may take tv's credit. The draws are national_fit's (the review
+    reads spend and controls; no fit needed)."""
+    df = national_sim.data.copy()
+    control = national_sim.controls[0]
+    rng = np.random.default_rng(3)
+    df[control] = df["tv"] * (1 + rng.normal(0, 0.05, len(df)))
+    model = mk.MMM(**national_sim.model_kwargs()).from_posterior(df, national_fit.idata.posterior)
+    flags = _topic(review(model), "collinearity", "problem")
+    hit = flags[flags["message"].str.contains(f"Control {control} moves with tv")]
+    assert len(hit) == 1 and hit.iloc[0]["channel"] == "tv" and hit.iloc[0]["value"] > 0.95
+    assert "drop it from the controls" in hit.iloc[0]["what_to_do"]
+    # the simulated control is unrelated to spend: no such flag on the original
+    clean = _topic(review(national_fit), "collinearity")
+    assert not clean["message"].str.contains("Control ").any()

@@ -214,7 +214,9 @@ def review(model, seed: int = 0) -> Review:
       ``0.7`` x its prior sd, or the posterior 90% ROAS interval wider than ``0.7`` x the
       prior's (prior ROAS from draws of the model's own priors): warning; above ``0.5``: info.
     * collinearity, on the weekly spend summed over geos: a pair correlated above ``0.8``:
-      problem; a VIF above ``5`` (warning) or ``10`` (problem) not explained by such a pair.
+      problem; a VIF above ``5`` (warning) or ``10`` (problem) not explained by such a pair;
+      a control whose weekly mean over geos correlates above ``0.8`` with a channel's spend:
+      problem (the control takes the channel's credit).
     * spend variation: coefficient of variation of weekly spend below ``0.1``, or fewer than
       ``10`` weeks with spend: warning.
     * baseline: posterior mean baseline below zero in any week (and geo): problem; media
@@ -235,6 +237,7 @@ def review(model, seed: int = 0) -> Review:
     checks = pd.DataFrame(index=pd.Index(model.channels, name="channel"))
     _check_identification(model, flags, checks, seed)
     _check_collinearity(national, flags, checks)
+    _check_controls_vs_channels(model, national, flags)
     _check_variation(national, flags, checks)
     _check_baseline(model, flags)
     _check_convergence(model, flags)
@@ -336,6 +339,27 @@ def _check_collinearity(national: pd.DataFrame, flags, checks) -> None:
                   "separated from theirs.",
                   "Treat its ROAS interval as optimistic; an experiment or a ROAS prior "
                   "would anchor it.", v[ch])
+
+
+def _check_controls_vs_channels(model, national: pd.DataFrame, flags) -> None:
+    """A control that moves with a channel's spend (it is the channel, or driven by it)
+    takes that channel's credit: the model cannot tell the two effects apart."""
+    data = model.fitted_data()
+    for k, control in enumerate(model.controls):
+        series = pd.Series(data.control_values[:, :, k].mean(axis=0), index=national.index)
+        if series.std() == 0:
+            continue
+        with np.errstate(invalid="ignore"):
+            corr = national.corrwith(series).abs()
+        for ch, r in corr.items():
+            if np.isfinite(r) and r >= CORRELATION_LIMIT:
+                _flag(flags, "problem", "collinearity", ch,
+                      f"Control {control} moves with {ch}'s spend (correlation {r:.2f} of "
+                      f"weekly values): the model cannot tell {ch}'s effect from "
+                      f"{control}'s, so either may take the other's credit.",
+                      f"If {control} is {ch}'s spend or driven by it (e.g. clicks, "
+                      f"impressions), drop it from the controls; otherwise read {ch}'s ROAS "
+                      "as unidentified or anchor it with a lift test.", r)
 
 
 def _check_variation(national: pd.DataFrame, flags, checks) -> None:
