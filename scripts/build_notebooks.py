@@ -179,6 +179,19 @@ def execute(nb: nbformat.NotebookNode, km, *, cwd: Path, fast: bool,
         NotebookClient(reset, km=km, timeout=60).execute()
     client = NotebookClient(nb, km=km, timeout=timeout, record_timing=False)
     client.execute(cwd=str(cwd), env=kernel_env(fast))
+    return without_machine_paths(nb)
+
+
+_PATH = re.compile(r"(?:/[^\s:'\"]+)+/([^/\s:'\"]+\.py):(\d+)")
+
+
+def without_machine_paths(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Stored outputs name no folder of the machine that ran them: a warning's
+    ``/tmp/ipykernel_123/456.py:2: FitWarning`` becomes ``456.py:2: FitWarning``."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                out["text"] = _PATH.sub(r"\1:\2", out["text"])
     return nb
 
 

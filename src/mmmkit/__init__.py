@@ -15,8 +15,13 @@ def _quiet_blas_notice() -> None:
     """PyTensor logs a 4-line notice on every compile where it links no BLAS library ("Using
     NumPy C-API based implementation for BLAS functions"). mmmkit's graphs do their heavy work
     in numba kernels, so the notice says nothing a user can act on; only that line is dropped,
-    every other PyTensor message stays."""
+    every other PyTensor message stays. The same for its warning "PyTensor could not link to a
+    BLAS installation" (C-compiled graphs only; the kernels mmmkit samples with are numba)."""
     import logging
+    import warnings
+
+    warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS installation",
+                            category=UserWarning)
 
     class _Drop(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:

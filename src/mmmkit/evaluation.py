@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from mmmkit.errors import FitWarning
+from mmmkit.errors import FitWarning, warn_user
 from mmmkit.graph import OBSERVED
 from mmmkit.inference import prior_parameters
 from mmmkit.model import MMM
@@ -446,7 +446,7 @@ def compare(models: Mapping[str, MMM], ic: str = "loo") -> pd.DataFrame:
                        f"{verdict}.")
     table.attrs["messages"] = [" ".join(ranking), *messages]
     for message in messages:
-        warnings.warn(message, FitWarning, stacklevel=2)
+        warn_user(message, FitWarning)
     return table
 
 

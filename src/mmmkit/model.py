@@ -8,7 +8,6 @@ posterior draws (:mod:`mmmkit.posterior`) and return labelled arrays in target u
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +26,7 @@ from mmmkit.calibration import (
 )
 from mmmkit.design import NATIONAL, ModelData
 from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
-from mmmkit.errors import DataError, FitWarning
+from mmmkit.errors import DataError, FitWarning, warn_user
 from mmmkit.graph import LIKELIHOODS, OBSERVED, build_pymc_model, merge_model_priors
 from mmmkit.inference import (
     approximate,
@@ -401,7 +400,7 @@ class MMM:
             messages = [approximation_warning(method, info)]
         # before the assignment: with warnings turned into errors, a flagged fit fails whole
         for message in messages:
-            warnings.warn(message, FitWarning, stacklevel=2)
+            warn_user(message, FitWarning)  # at the user's line, also via holdout()
         self._set_fitted(lift_tests=tests, data=data, idata=idata,
                          fit_info={"method": method, "seed": seed, **info})
         return self
@@ -661,10 +660,10 @@ class MMM:
             elif d > data.dates[-1]:
                 gap.append(d)
         if gap:
-            warnings.warn(
+            warn_user(
                 f"{len(gap)} week(s) between the fitted period and the first predicted week "
                 f"(from {gap[0].date()}) have no spend given; they count as zero spend. Include "
-                "them in df for their carryover.", FitWarning, stacklevel=2)
+                "them in df for their carryover.", FitWarning)
         engine = self.posterior_engine()
         sub = subset_geos(engine, geo_idx)
         rng = np.random.default_rng(seed)
