@@ -439,3 +439,22 @@ def test_baseline_references_move_only_the_intercept(national_fit):
     assert "lowest value" in low.attrs["reference"]
     with pytest.raises(ValueError, match="not controls"):
         national_fit.baseline(reference={"weather": 1.0})
+
+
+def test_a_value_per_kpi_turns_roas_into_revenue_terms():
+    """Conversions worth 40 EUR each: revenue ROAS is 40x the conversions ROAS on every
+    draw, in EUR per EUR (known-truth draws, no fit)."""
+    from truth import model_from_truth
+
+    sim = mk.simulate.simulate(n_geos=1, n_weeks=60, n_channels=2, seed=4)
+    model = model_from_truth(sim, chains=1, draws=20, jitter=0.2)
+    model.kpi_unit, model.currency = "conversions", "EUR"
+    plain = model.roas()
+    worth = model.roas(value_per_kpi=40.0)
+    pd.testing.assert_frame_equal(worth, plain * 40.0, check_like=True, check_exact=False)
+    assert plain.attrs["units"] == "conversions per EUR"
+    assert worth.attrs["units"] == "EUR per EUR"
+    assert worth.attrs["value_per_kpi"] == "40 EUR per conversions"
+    for bad in (0, -1, float("nan")):
+        with pytest.raises(ValueError, match="value_per_kpi"):
+            model.roas(value_per_kpi=bad)

@@ -572,18 +572,29 @@ class MMM:
         )
         return self.squeeze_geo(da.sel(channel=self.channels))
 
-    def roas(self, prob: float = 0.9, marginal: bool = False, by_geo: bool = False) -> pd.DataFrame:
+    def roas(self, prob: float = 0.9, marginal: bool = False, by_geo: bool = False, *,
+             value_per_kpi: float | None = None) -> pd.DataFrame:
         """ROAS per channel with a ``prob`` credible interval.
+
+        Parameters
+        ----------
+        value_per_kpi : for a KPI that is not revenue (conversions, units), what one KPI unit
+            is worth in the spend's currency (e.g. the average order value): the table is then
+            revenue ROAS, currency per currency, where 1 is break-even.
 
         Returns
         -------
         DataFrame indexed by channel (by ``(geo, channel)`` with ``by_geo=True``) with columns
-        ``mean, median, lower, upper``, in target units per unit of spend.
+        ``mean, median, lower, upper``, in target units per unit of spend (with
+        ``value_per_kpi``: currency per currency).
         """
         check_prob(prob)
+        if value_per_kpi is not None and not (np.isfinite(value_per_kpi) and value_per_kpi > 0):
+            raise ValueError(f"value_per_kpi is the currency value of one {self.kpi_label}, "
+                             f"a number > 0, got {value_per_kpi!r}.")
         da = self.roas_draws(marginal=marginal, by_geo=by_geo and self.geo is not None)
         flat = da.stack(sample=("chain", "draw")).transpose("sample", ...)
-        stats = summarize(flat.values, prob)
+        stats = summarize(flat.values * (value_per_kpi or 1.0), prob)
         if flat.ndim == 2:
             frame = pd.DataFrame(stats, index=pd.Index(self.channels, name="channel"))
         else:
@@ -591,6 +602,10 @@ class MMM:
                 [flat["geo"].values, flat["channel"].values], names=["geo", "channel"])
             frame = pd.DataFrame({k: v.ravel() for k, v in stats.items()}, index=index)
         frame.attrs["units"] = da.attrs["units"]
+        if value_per_kpi is not None:
+            money = self.currency or "currency"
+            frame.attrs.update(units=f"{money} per {money}",
+                               value_per_kpi=f"{value_per_kpi:g} {money} per {self.kpi_label}")
         frame.attrs["prob"] = prob
         return frame
 
