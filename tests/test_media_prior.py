@@ -52,7 +52,7 @@ def test_prior_media_share_is_the_stated_one(uneven):
     lo, med, hi = np.quantile(share, [0.05, 0.5, 0.95])
     assert 0.12 < med < 0.28 and lo < 0.08 and hi > 0.4
     assert np.mean(share > 1.0) < 0.05
-    assert "ROAS under the priors" in result.summary()
+    assert "ROAS under the priors" in result.describe()
 
 
 def test_centre_is_the_spend_share_over_the_mean_response():
