@@ -37,6 +37,10 @@ def test_compile_key_ignores_the_weeks_but_not_the_geos_or_the_specification(nat
     assert model.compile_key(full) == model.compile_key(short)
     other = mk.MMM(**national_sim.model_kwargs(), trend=False)
     assert other.compile_key(full) != model.compile_key(full)
+    # labels and date reading change no part of the graph: no recompile for them
+    relabelled = mk.MMM(**national_sim.model_kwargs(), kpi_unit="EUR", currency="EUR",
+                        dayfirst=True)
+    assert relabelled.compile_key(full) == model.compile_key(full)
     assert inference.compile_key(model.config(), ["a"]) != inference.compile_key(
         model.config(), ["a", "b"])
 

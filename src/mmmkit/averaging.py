@@ -96,9 +96,7 @@ class ModelAverage:
         """The mixture's draws of ``quantity(model)`` (a DataArray with ``chain`` and
         ``draw`` dims and the same other dims for every candidate) as ``(chain=1, draw)``,
         with a ``model`` coordinate on ``draw`` saying where each draw came from."""
-        counts = self.counts()
-        return self._mix({name: quantity(self.models[name])
-                          for name, count in counts.items() if count > 0}, counts)
+        return self._mix({name: quantity(self.models[name]) for name in self.picks()})
 
     def _each(self, quantity: Callable[[MMM], xr.DataArray]) -> dict[str, xr.DataArray]:
         """``quantity`` of every candidate, each computed once (the mixture and the
@@ -119,7 +117,7 @@ class ModelAverage:
             out[name] = np.sort(rng.choice(n, size=int(count), replace=False))
         return out
 
-    def _mix(self, values: Mapping[str, xr.DataArray], counts: pd.Series) -> xr.DataArray:
+    def _mix(self, values: Mapping[str, xr.DataArray]) -> xr.DataArray:
         parts, origin = [], []
         for name, pick in self.picks().items():
             flat = values[name].stack(sample=("chain", "draw")).transpose("sample", ...)
@@ -152,7 +150,7 @@ class ModelAverage:
         check_prob(prob)
         self._check_same_channels()
         each = self._each(lambda m: m.roas_draws(marginal=marginal))
-        da = self._mix(each, self.counts())
+        da = self._mix(each)
         table = pd.DataFrame(summarize(da.values[0], prob),
                              index=pd.Index(list(da["channel"].values), name="channel"))
         for name, own in each.items():
@@ -168,7 +166,7 @@ class ModelAverage:
         "social").total)``."""
         check_prob(prob)
         each = self._each(quantity)
-        mixed = self._mix(each, self.counts())
+        mixed = self._mix(each)
         flat = mixed.values.reshape(mixed.sizes["draw"], -1)
         if flat.shape[1] != 1:
             raise ValueError("summary takes a scalar quantity per draw (e.g. a lift's total); "

@@ -311,10 +311,7 @@ def model_from_config(cls, config):
         likelihood=config["likelihood"],
         priors={k: Prior.from_dict(v) for k, v in config["priors"].items()},
         roas_priors={k: Prior.from_dict(v) for k, v in config.get("roas_priors", {}).items()},
-        dayfirst=config.get("dayfirst", OPTIONAL_FIELDS["dayfirst"]),
-        date_format=config.get("date_format", OPTIONAL_FIELDS["date_format"]),
-        kpi_unit=config.get("kpi_unit", OPTIONAL_FIELDS["kpi_unit"]),
-        currency=config.get("currency", OPTIONAL_FIELDS["currency"]),
+        **{name: config.get(name, default) for name, default in OPTIONAL_FIELDS.items()},
     )
     if config.get("lift_tests"):
         model.add_lift_tests(pd.DataFrame(config["lift_tests"]))

@@ -56,6 +56,8 @@ from mmmkit.specification import (
 from mmmkit.stats import check_prob, summarize
 from mmmkit.validation import check_date_options, check_fit_args, frame_to_arrays, validate_frame
 
+# specification fields that change no part of the PyMC graph (kept out of the compile key)
+DISPLAY_FIELDS = ("dayfirst", "date_format", "kpi_unit", "currency")
 SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
 MIN_WEEKS = 20
 class NotFittedError(RuntimeError):
@@ -420,7 +422,8 @@ class MMM:
     def compile_key(self, data: ModelData, lift_tests: pd.DataFrame | None = None) -> str:
         """The compile-cache key of this specification on ``data``'s geos, calibrated with
         ``lift_tests`` (:func:`mmmkit.inference.compile_key`): equal keys share one compile."""
-        config = self.config()
+        # how dates are read and what the units are called do not change the graph
+        config = {k: v for k, v in self.config().items() if k not in DISPLAY_FIELDS}
         if lift_tests is not None:  # the tests fit() is about to calibrate with
             config["lift_tests"] = lift_tests_to_records(lift_tests)
         return compile_key(config, data.geos)
@@ -518,8 +521,8 @@ class MMM:
         for sl in engine.chunks(data.n_geos * data.n_weeks * (4 + len(self.controls))):
             chunk = engine.baseline_parts(data.dates, data.control_values, sl)
             if refs is not None:
-                chunk = rereference(chunk, engine.baseline_parts(
-                    data.dates, refs, sl), self.controls, by_floor=reference == "min")
+                chunk = rereference(chunk, engine.control_parts(refs, sl), self.controls,
+                                    by_floor=reference == "min")
             for name, arr in chunk.items():
                 parts.setdefault(name, []).append(arr)
         names = list(parts)

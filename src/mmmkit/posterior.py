@@ -99,12 +99,20 @@ class PosteriorEngine:
         if self.seasonality > 0:
             season = fourier_features(dates, self.seasonality) @ params["seasonality"].T  # (T, s)
             out["seasonality"] = season.T[:, None, :] * scale
-        if self.data.controls:
-            scaled = self.data.scaled_controls(controls)  # (G, T', K)
-            coef = params["control_coef"]  # (s, K)
-            for k, name in enumerate(self.data.controls):
-                out[name] = coef[:, k, None, None] * scaled[None, :, :, k] * scale
+        out.update(self.control_parts(controls, sl))
         return out
+
+    def control_parts(self, controls: np.ndarray | None, sl: slice) -> dict[str, np.ndarray]:
+        """Each control's term ``{name: (s, G, T')}`` in target units at the raw control
+        values ``controls`` ``(G, T', K)`` (``{}`` when the model has none)."""
+        if not self.data.controls:
+            return {}
+        params = self.take(sl)
+        scale = self.data.target_scale[None, :, None]
+        scaled = self.data.scaled_controls(controls)  # (G, T', K)
+        coef = params["control_coef"]  # (s, K)
+        return {name: coef[:, k, None, None] * scaled[None, :, :, k] * scale
+                for k, name in enumerate(self.data.controls)}
 
     def expected_target(self, spend: np.ndarray, dates, controls: np.ndarray | None,
                         sl: slice, history: int = 0) -> np.ndarray:
