@@ -32,7 +32,7 @@ import numpy as np
 from mmmkit import media_prior
 from mmmkit.calibration import LiftTestArrays
 from mmmkit.design import ModelData, fourier_features, fourier_labels
-from mmmkit.media import MediaBlock
+from mmmkit.media import MediaBlock, shared_data
 from mmmkit.priors import Prior
 
 OBSERVED = "target_obs"
@@ -90,7 +90,7 @@ def _effect_level(data: ModelData, media: MediaBlock, priors: Mapping[str, Prior
     centre = media_prior.log_centre(spend, media.reorder(data.scaled_spend()),
                                     data.target_scale)[idx]
     # data, not a constant: a compiled sampler reused for other data gets their centre
-    centre = pm.Data("channel_effect_centre", centre, dims=dim)
+    centre = shared_data("channel_effect_centre", centre, dims=dim)
     share = priors[media_prior.MEDIA_SHARE].create(media_prior.MEDIA_SHARE)
     offset = priors[media_prior.OFFSET].create(media_prior.OFFSET, dims=dim)
     return pm.Deterministic(media_prior.ABSOLUTE, pt.log(share) + centre + offset, dims=dim)
@@ -130,7 +130,8 @@ def build_pymc_model(
     if tail:
         spend = np.concatenate([spend, np.zeros((n_geos, tail, spend.shape[2]))], axis=1)
     with pm.Model(coords=coords) as model:
-        y = pm.Data("target_scaled", data.scaled_target(), dims=("geo", "date"))
+        y = shared_data("target_scaled", data.scaled_target(), dims=("geo", "date"),
+                        weeks_axis=1)
         media_graph, transform_params = media.build(spend, fused=fused_media)
         effect = _channel_effect(data, media, priors, roas_priors, media_graph)
 
@@ -143,8 +144,14 @@ def build_pymc_model(
         level = priors["level"].create("level", dims="geo")
         media_mean = pt.mean(media_term, axis=1)
         intercept = pm.Deterministic("intercept", level - media_mean, dims="geo")
-        # the intercept's own prior, exactly: (level, ...) -> (intercept, ...) is a shift
-        pm.Potential("intercept_prior", pt.sum(priors["intercept"].logp(intercept)))
+        # the intercept's own prior, exactly: (level, ...) -> (intercept, ...) is a shift.
+        # Written as an observed term, not a Potential: PyMC rewrites observed terms and
+        # potentials apart, and two copies of the media kernel would then run per gradient.
+        intercept_prior = priors["intercept"]
+        pm.CustomDist("intercept_prior", intercept,
+                      logp=lambda _value, icpt: intercept_prior.logp(icpt),
+                      random=lambda icpt, rng=None, size=None: np.zeros(np.shape(icpt)),
+                      observed=np.zeros(n_geos), dims="geo")
         mu = level[:, None] + (media_term - media_mean[:, None])
         mu = _with_baseline(mu, data, priors, seasonality=seasonality, trend=trend)
 
@@ -207,21 +214,20 @@ def _coords(data: ModelData, media: MediaBlock, seasonality: int, roas_channels:
 def _with_baseline(mu, data: ModelData, priors: Mapping[str, Prior], *, seasonality: int,
                    trend: bool):
     """``mu`` ``(G, T)`` plus the trend, seasonality and control terms the model has."""
-    import pymc as pm
     import pytensor.tensor as pt
 
     if trend:
-        time = pm.Data("time", data.trend(), dims="date")
+        time = shared_data("time", data.trend(), dims="date", weeks_axis=0)
         slope = priors["trend"].create("trend", dims="geo")
         mu = mu + slope[:, None] * time[None, :]
     if seasonality > 0:
-        fourier = pm.Data("fourier_features", fourier_features(data.dates, seasonality),
-                          dims=("date", "fourier"))
+        fourier = shared_data("fourier_features", fourier_features(data.dates, seasonality),
+                              dims=("date", "fourier"), weeks_axis=0)
         gamma = priors["seasonality"].create("seasonality", dims="fourier")
         mu = mu + pt.dot(fourier, gamma)[None, :]
     if data.controls:
-        controls = pm.Data("controls_scaled", data.scaled_controls(),
-                           dims=("geo", "date", "control"))
+        controls = shared_data("controls_scaled", data.scaled_controls(),
+                               dims=("geo", "date", "control"), weeks_axis=1)
         coef = priors["control_coef"].create("control_coef", dims="control")
         mu = mu + pt.dot(controls, coef)
     return mu

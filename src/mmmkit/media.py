@@ -24,6 +24,21 @@ from mmmkit.adstock import Adstock, GeometricAdstock, convolve, lag_stack
 from mmmkit.saturation import HillSaturation, Saturation
 
 
+def shared_data(name: str, value: np.ndarray, *, weeks_axis: int | None = None,
+                dims=None):
+    """``pm.Data`` whose shape is fixed except along ``weeks_axis``.
+
+    Static shapes let PyTensor drop its run-time broadcast checks (fewer nodes to compile
+    and run); the weeks stay free, so a compiled sampler is reused on other weeks (a
+    back-test fold, a refresh).
+    """
+    import pymc as pm
+
+    value = np.asarray(value)
+    shape = tuple(None if i == weeks_axis else n for i, n in enumerate(value.shape))
+    return pm.Data(name, value, dims=dims, shape=shape)
+
+
 @dataclass
 class ChannelGroup:
     """Channels sharing one adstock and one saturation transform."""
@@ -150,7 +165,6 @@ class MediaBlock:
         params : ``{var name: tensor (C_g,)}`` the transform parameters created, for
             :meth:`channel_response`.
         """
-        import pymc as pm
 
         parts, params = [], {}
         for g, sl in zip(self.groups, self.slices(), strict=True):
@@ -162,11 +176,12 @@ class MediaBlock:
             ad, sat = g.split_params(params)
             kernel = g.saturation.kernel if fused else None
             if kernel is not None:
-                data = pm.Data(f"{name}_channel_major", np.ascontiguousarray(
-                    scaled_spend[..., sl].transpose(2, 0, 1), dtype=float))
+                data = shared_data(f"{name}_channel_major", np.ascontiguousarray(
+                    scaled_spend[..., sl].transpose(2, 0, 1), dtype=float), weeks_axis=2)
             else:
-                data = pm.Data(f"{name}_lags",
-                               channel_major_lags(scaled_spend[..., sl], g.adstock.max_lag))
+                data = shared_data(f"{name}_lags",
+                                   channel_major_lags(scaled_spend[..., sl], g.adstock.max_lag),
+                                   weeks_axis=1)
             parts.append(_GroupGraph(g, sl, data, g.adstock.weights(**ad), sat, kernel))
         return MediaGraph(parts, scaled_spend.shape[0]), params
 
