@@ -45,7 +45,7 @@ def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood):
     import pymc as pm
 
     with pm_model, warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # the intercept prior is a Potential
+        warnings.simplefilter("ignore", UserWarning)  # the intercept prior is an observed term
         prior = pm.sample_prior_predictive(draws=3, random_seed=1).prior
     engine = PosteriorEngine(prior, data, model.media, seasonality=model.seasonality,
                              trend=model.trend, likelihood=likelihood)

@@ -579,8 +579,8 @@ def prior_predictive(model: MMM, df: pd.DataFrame, draws: int = 500,
 
     Notes
     -----
-    The intercept's prior is a potential on ``intercept = level - mean media`` (see
-    :mod:`mmmkit.graph`), which :func:`pymc.sample_prior_predictive` ignores: its raw draws
+    The intercept's prior is an extra likelihood term on ``intercept = level - mean
+    media`` (see :mod:`mmmkit.graph`), which :func:`pymc.sample_prior_predictive` ignores: its raw draws
     use only the weak ``level`` guard and are far wider than the model's prior. The
     correction here is exact: the intercept is drawn from its own prior, ``level`` derived
     from it, and the draws resampled with weights proportional to the ``level`` prior's
@@ -636,7 +636,7 @@ def prior_predictive(model: MMM, df: pd.DataFrame, draws: int = 500,
 
 def _prior_roas_table(model: MMM, df: pd.DataFrame, params: xr.Dataset) -> pd.DataFrame:
     """Median and 90% interval of the prior's ROAS and marginal ROAS per channel (the media
-    parameters do not depend on the intercept potential, so the raw prior draws serve)."""
+    parameters do not depend on the intercept's prior term, so the raw prior draws serve)."""
     prior_model = model.clone().from_posterior(df, params)
     out = {}
     for key, marginal in (("", False), ("mroas_", True)):

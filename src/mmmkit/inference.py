@@ -175,9 +175,9 @@ def available_cores() -> int:
 def prior_parameters(pm_model, draws: int, seed: int | None) -> xr.Dataset:
     """Prior draws of every model variable ``(chain=1, draw)``, from PyMC's own graph.
 
-    ``pm_model`` is :meth:`MMM.build_model`'s. The intercept potential is not applied (see
+    ``pm_model`` is :meth:`MMM.build_model`'s. The intercept's prior term is not applied (see
     :func:`mmmkit.evaluation.prior_predictive`); the media parameters' prior is the model's up
-    to that potential's negligible tilt.
+    to that term's negligible tilt.
     """
     import logging
 
@@ -189,7 +189,7 @@ def prior_parameters(pm_model, draws: int, seed: int | None) -> xr.Dataset:
     log.setLevel(logging.WARNING)  # PyMC logs "Sampling: [...]" at INFO on every call
     try:
         with pm_model, warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "the model has a Potential": see the caller
+            warnings.simplefilter("ignore")  # PyMC notes terms it cannot sample: see the caller
             prior = pm.sample_prior_predictive(draws=draws, var_names=names, random_seed=seed)
     finally:
         log.setLevel(level)
