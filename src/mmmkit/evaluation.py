@@ -580,8 +580,8 @@ def prior_predictive(model: MMM, df: pd.DataFrame, draws: int = 500,
     Notes
     -----
     The intercept's prior is an extra likelihood term on ``intercept = level - mean
-    media`` (see :mod:`mmmkit.graph`), which :func:`pymc.sample_prior_predictive` ignores: its raw draws
-    use only the weak ``level`` guard and are far wider than the model's prior. The
+    media`` (see :mod:`mmmkit.graph`), which :func:`pymc.sample_prior_predictive` ignores:
+    its raw draws use only the weak ``level`` guard and are far wider than the model's prior. The
     correction here is exact: the intercept is drawn from its own prior, ``level`` derived
     from it, and the draws resampled with weights proportional to the ``level`` prior's
     density there (near-uniform, since that prior is wide).

@@ -120,7 +120,7 @@ def build_pymc_model(
     import pytensor.tensor as pt
 
     roas_priors = dict(roas_priors or {})
-    n_geos, n_weeks = data.n_geos, data.n_weeks
+    n_geos = data.n_geos
     roas_channels = [ch for ch in media.order if ch in roas_priors]
     free_channels = [ch for ch in media.order if ch not in roas_priors]
     coords = _coords(data, media, seasonality, roas_channels, free_channels, len(lift_tests))
@@ -129,7 +129,9 @@ def build_pymc_model(
     tail = media.max_lag - 1 if roas_channels else 0
     if tail:
         spend = np.concatenate([spend, np.zeros((n_geos, tail, spend.shape[2]))], axis=1)
-    with pm.Model(coords=coords) as model:
+    # check_bounds off: every parameter lives on its support (transforms) and every prior's
+    # numbers were checked when it was made; the checks would only add nodes to compile
+    with pm.Model(coords=coords, check_bounds=False) as model:
         y = shared_data("target_scaled", data.scaled_target(), dims=("geo", "date"),
                         weeks_axis=1)
         media_graph, transform_params = media.build(spend, fused=fused_media)
@@ -139,8 +141,8 @@ def build_pymc_model(
         # level, which the data fix tightly, and the intercept is derived. Otherwise every geo's
         # intercept trades off against the common media level along one long ridge.
         media_term = media_graph.weighted(effect)  # (G, T + tail)
-        if tail:
-            media_term = media_term[:, :n_weeks]
+        if tail:  # counted from the end: the weeks are not fixed in the compiled graph
+            media_term = media_term[:, :-tail]
         level = priors["level"].create("level", dims="geo")
         media_mean = pt.mean(media_term, axis=1)
         intercept = pm.Deterministic("intercept", level - media_mean, dims="geo")
@@ -148,15 +150,17 @@ def build_pymc_model(
         # Written as an observed term, not a Potential: PyMC rewrites observed terms and
         # potentials apart, and two copies of the media kernel would then run per gradient.
         intercept_prior = priors["intercept"]
-        pm.CustomDist("intercept_prior", intercept,
-                      logp=lambda _value, icpt: intercept_prior.logp(icpt),
-                      random=lambda icpt, rng=None, size=None: np.zeros(np.shape(icpt)),
-                      observed=np.zeros(n_geos), dims="geo")
+        pm.CustomDist(
+            "intercept_prior", intercept,
+            logp=lambda _value, icpt: intercept_prior.logp(icpt),
+            random=lambda icpt, rng=None, size=None: np.zeros(np.shape(icpt)),
+            observed=np.zeros(n_geos), dims="geo")
         mu = level[:, None] + (media_term - media_mean[:, None])
         mu = _with_baseline(mu, data, priors, seasonality=seasonality, trend=trend)
 
         if lift_tests:
-            _lift_test_likelihood(data, media, lift_tests, transform_params, effect)
+            _lift_test_likelihood(data, media, media_graph, lift_tests, transform_params,
+                                  effect)
 
         sigma = priors["sigma"].create("sigma")
         if likelihood == "normal":
@@ -249,11 +253,15 @@ def _effect_mu_from_roas(data, media, priors, roas_priors, roas_channels, free_c
 
     order = media.order
     roas_idx = np.array([order.index(ch) for ch in roas_channels])
+    # numbers as data: a refit with another ROAS prior reuses the compiled sampler
     roas = combine_roas_priors(roas_priors, roas_channels).create(
-        "channel_roas", dims="roas_channel")
+        "channel_roas", dims="roas_channel", as_data=True)
     total = pt.sum(response, axis=1)[:, roas_idx]  # (G, C_roas): R[g, c]
-    spend = media.reorder(data.spend).sum(axis=(0, 1))[roas_idx]  # currency
-    reach = pt.sum(data.target_scale[:, None] * pt.exp(deviation[:, roas_idx]) * total, axis=0)
+    # data, not constants: a compiled sampler reused on other weeks gets their totals
+    spend = shared_data("roas_spend", media.reorder(data.spend).sum(axis=(0, 1))[roas_idx],
+                        dims="roas_channel")  # currency
+    scale = shared_data("roas_target_scale", data.target_scale, dims="geo")
+    reach = pt.sum(scale[:, None] * pt.exp(deviation[:, roas_idx]) * total, axis=0)
     mu_roas = pt.log(roas * spend) - pt.log(reach)
     if not free_channels:
         return mu_roas[np.argsort(roas_idx)]
@@ -263,19 +271,35 @@ def _effect_mu_from_roas(data, media, priors, roas_priors, roas_channels, free_c
     return pt.concatenate([mu_free, mu_roas])[position]
 
 
-def _lift_test_likelihood(data, media, lift_tests, params, effect) -> None:
+def _lift_test_likelihood(data, media, media_graph, lift_tests, params, effect) -> None:
     """``lift ~ Normal(model lift, lift_se)`` for every experiment (target units)."""
     import pymc as pm
     import pytensor.tensor as pt
 
+    # the experiments' spend, lifts and errors are data: other values of the same layout
+    # (calibration.lift_test_structure) reuse the compiled sampler
     predicted = []
-    for test in lift_tests:
+    for i, test in enumerate(lift_tests):
         c = media.order.index(test.channel)
-        base = media.channel_response(test.channel, test.base_lags, params)  # (G', W)
-        alt = media.channel_response(test.channel, test.alt_lags, params)
-        weight = data.target_scale[test.geo_index] * effect[test.geo_index, c]  # (G',)
-        predicted.append(pt.sum(weight[:, None] * (alt - base)))
+        scale = shared_data(f"lift_test_{i}_target_scale", data.target_scale[test.geo_index])
+        weight = scale * effect[test.geo_index, c]  # (G',)
+        if media_graph.has_kernel(test.channel):
+            # without and with the change as one kernel call (each call is code to
+            # compile): the geos twice, weighted -1 then +1, so the sum is the lift
+            both = np.concatenate([test.base_spend, test.alt_spend], axis=0)
+            spend = shared_data(f"lift_test_{i}_spend",
+                                media_graph.kernel_spend(test.channel, both))
+            signed = pt.concatenate([-weight, weight])
+            predicted.append(pt.sum(media_graph.channel_term(
+                test.channel, spend, signed, params, test.history)))
+            continue
+        base, alt = (media_graph.channel_term(
+            test.channel, shared_data(f"lift_test_{i}_{case}_lags",
+                                      getattr(test, f"{case}_lags")), weight, params)
+            for case in ("base", "alt"))
+        predicted.append(pt.sum(alt - base))
     model_lift = pm.Deterministic("lift_test_model", pt.stack(predicted), dims="lift_test")
-    pm.Normal("lift_test_obs", mu=model_lift, sigma=np.array([t.lift_se for t in lift_tests]),
-              observed=np.array([t.lift for t in lift_tests]), dims="lift_test")
+    lift_se = shared_data("lift_test_se", np.array([t.lift_se for t in lift_tests]))
+    lift = shared_data("lift_test_lift", np.array([t.lift for t in lift_tests]))
+    pm.Normal("lift_test_obs", mu=model_lift, sigma=lift_se, observed=lift, dims="lift_test")
 

@@ -21,6 +21,7 @@ from mmmkit.approximate import approximation_warning
 from mmmkit.calibration import (
     combine_roas_priors,
     lift_test_arrays,
+    lift_test_structure,
     lift_tests_to_records,
     validate_lift_tests,
 )
@@ -45,7 +46,7 @@ from mmmkit.posterior import (
     subset_geos,
     with_tail,
 )
-from mmmkit.priors import Prior
+from mmmkit.priors import Prior, prior_structure
 from mmmkit.saturation import SATURATION_KINDS, HillSaturation, Saturation
 from mmmkit.specification import (
     check_column_names,
@@ -421,11 +422,21 @@ class MMM:
 
     def compile_key(self, data: ModelData, lift_tests: pd.DataFrame | None = None) -> str:
         """The compile-cache key of this specification on ``data``'s geos, calibrated with
-        ``lift_tests`` (:func:`mmmkit.inference.compile_key`): equal keys share one compile."""
-        # how dates are read and what the units are called do not change the graph
-        config = {k: v for k, v in self.config().items() if k not in DISPLAY_FIELDS}
-        if lift_tests is not None:  # the tests fit() is about to calibrate with
-            config["lift_tests"] = lift_tests_to_records(lift_tests)
+        ``lift_tests`` (:func:`mmmkit.inference.compile_key`): equal keys share one compile.
+
+        The numbers that are data in the graph do not count: the ROAS priors' numbers
+        (their families and channels do) and the lift tests' values (their layout does);
+        nor do how dates are read or what the units are called.
+        """
+        config = {k: v for k, v in self.config().items()
+                  if k not in DISPLAY_FIELDS and k != "lift_tests"}
+        config["roas_priors"] = prior_structure(config["roas_priors"])
+        config["media_groups"] = [g.channels for g in self.media.groups]
+        tests = self.lift_tests if lift_tests is None else lift_tests
+        if tests is not None:
+            tests = validate_lift_tests(tests, self.channels, self.geo)
+            lags = {ch: self.media.adstock_of(ch).max_lag for ch in self.channels}
+            config["lift_tests"] = lift_test_structure(lift_test_arrays(tests, data, lags))
         return compile_key(config, data.geos)
 
     # -- reading -------------------------------------------------------------------------------

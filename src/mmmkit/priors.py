@@ -118,22 +118,48 @@ class Prior:
         return hash((self.dist, repr(sorted(self.params.items()))))
 
     # --- PyMC -----------------------------------------------------------------------------
-    def create(self, name: str, dims: str | tuple[str, ...] | None = None, **kwargs):
-        """Create the PyMC random variable ``name`` in the model on the context stack."""
+    def data(self, name: str) -> dict[str, Any]:
+        """The parameters as ``pm.Data`` named ``{name}_prior_{param}`` (in the model on the
+        context stack).
+
+        Numbers as data, not constants: a compiled sampler is then reused for the same
+        family with other numbers (another ROAS prior), since only the family and the
+        parameters' shapes fix the compiled graph. Not the default: each data parameter
+        adds nodes to compile (constants fold into the log-density's code), about 10 s
+        per compile if every prior of the default model were data.
+        """
         import pymc as pm
 
-        cls = getattr(pm, self.dist)
-        params = {k: np.asarray(v, dtype=float) if isinstance(v, list) else v
-                  for k, v in self.params.items()}
-        return cls(name, dims=dims, **params, **kwargs)
+        return {k: pm.Data(f"{name}_prior_{k}", np.asarray(v, dtype=float),
+                           shape=np.shape(v))
+                for k, v in self.params.items()}
 
-    def logp(self, value):
-        """Elementwise log-density at ``value`` (a PyTensor expression), for potentials."""
+    def create(self, name: str, dims: str | tuple[str, ...] | None = None, *,
+               as_data: bool = False, **kwargs):
+        """Create the PyMC random variable ``name`` in the model on the context stack; with
+        ``as_data`` its parameters are data (:meth:`data`), else constants."""
         import pymc as pm
 
-        params = {k: np.asarray(v, dtype=float) if isinstance(v, list) else v
-                  for k, v in self.params.items()}
+        if as_data:
+            params = self.data(name)
+        else:
+            params = {k: np.asarray(v, dtype=float) if isinstance(v, list) else v
+                      for k, v in self.params.items()}
+        return getattr(pm, self.dist)(name, dims=dims, **params, **kwargs)
+
+    def logp(self, value, params: Mapping[str, Any] | None = None):
+        """Elementwise log-density at ``value`` (a PyTensor expression), with ``params``
+        (e.g. :meth:`data`'s) in place of the numbers when given."""
+        import pymc as pm
+
+        if params is None:
+            params = {k: np.asarray(v, dtype=float) if isinstance(v, list) else v
+                      for k, v in self.params.items()}
         return pm.logp(getattr(pm, self.dist).dist(**params), value)
+
+    def structure(self) -> dict[str, Any]:
+        """The family and each parameter's shape: what a compiled graph depends on."""
+        return {"dist": self.dist, **{k: list(np.shape(v)) for k, v in self.params.items()}}
 
     # --- numpy ----------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
@@ -183,6 +209,19 @@ class Prior:
     def from_dict(cls, data: Mapping[str, Any]) -> Prior:
         data = dict(data)
         return cls(data.pop("dist"), **data)
+
+
+def prior_structure(config: Any) -> Any:
+    """``config`` (JSON-like) with every prior (a dict with ``"dist"``) reduced to its
+    :meth:`Prior.structure`: for priors whose numbers are data (:meth:`Prior.data`), two
+    specifications that differ only in those numbers share a compiled sampler."""
+    if isinstance(config, Mapping):
+        if "dist" in config:
+            return Prior.from_dict(config).structure()
+        return {k: prior_structure(v) for k, v in config.items()}
+    if isinstance(config, list | tuple):
+        return [prior_structure(v) for v in config]
+    return config
 
 
 def _check_params(dist: str, params: Mapping[str, Any]) -> None:
