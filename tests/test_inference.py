@@ -2,52 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 import mmmkit as mk
 from mmmkit import inference
-
-
-def _variant(sim, roas_mu: float, lift: float, weeks: int):
-    """A calibrated specification and its lift test; the numbers are the variant."""
-    dates = pd.to_datetime(sim.data[sim.date])
-    tests = pd.DataFrame({"channel": ["tv"], "start": [dates[20]], "end": [dates[23]],
-                          "spend_change": [-float(sim.data["tv"].iloc[20:24].sum())],
-                          "lift": [lift], "lift_se": [0.2 * abs(lift)]})
-    model = mk.MMM(**sim.model_kwargs(),
-                   roas_priors={"search": mk.Prior("LogNormal", mu=roas_mu, sigma=0.4)},
-                   priors={"sigma": mk.Prior("HalfNormal", sigma=0.3)})
-    return model, sim.data.iloc[:weeks], tests
-
-
-def test_variants_of_the_numbers_share_one_compile_and_sample_as_a_fresh_one(national_sim):
-    """Another ROAS prior's numbers, another lift-test result and other weeks (a back-test
-    fold, a refresh): the same compiled sampler, with the variant's data and its own starting
-    points, draws equal to a fresh compile's."""
-    kwargs = dict(draws=60, tune=60, chains=2, seed=3, progress=False)
-    first, df1, tests1 = _variant(national_sim, np.log(2.0), -3000.0, 156)
-    second, df2, tests2 = _variant(national_sim, np.log(0.5), -9000.0, 130)
-    assert first.compile_key(first.prepare(df1), tests1) == second.compile_key(
-        second.prepare(df2), tests2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", mk.FitWarning)
-        first.fit(df1, lift_tests=tests1, **kwargs)
-        second.fit(df2, lift_tests=tests2, **kwargs)  # reuses first's compile
-        saved = dict(inference.COMPILED)
-        inference.COMPILED.clear()
-        try:
-            fresh, df3, tests3 = _variant(national_sim, np.log(0.5), -9000.0, 130)
-            fresh.fit(df3, lift_tests=tests3, **kwargs)
-        finally:
-            inference.COMPILED.update(saved)
-    assert second.fit_info_["compile_seconds"] < 0.2 * fresh.fit_info_["compile_seconds"]
-    xr.testing.assert_equal(second.idata.posterior, fresh.idata.posterior)
-    # the variant's numbers reached the reused sampler: not the first variant's posterior
-    assert not first.idata.posterior["channel_roas"].equals(second.idata.posterior["channel_roas"])
 
 
 def test_compile_key_is_the_graphs_structure(national_sim):
@@ -113,7 +72,6 @@ def test_assembled_idata_holds_draws_predictive_observed_and_constant_data(natio
 
 
 def test_a_trace_cut_short_is_refused_as_an_interrupt(national_fit):
-    import numpy as np
     import pytest
 
     idata = national_fit.idata

@@ -257,6 +257,34 @@ def test_an_interrupted_fit_raises_and_changes_nothing(national_sim, monkeypatch
     _assert_unchanged(model, before)
 
 
+def test_a_calibration_variant_reuses_the_compile_and_samples_as_a_fresh_one(national_sim):
+    """Another lift-test result and other weeks (the specification the interrupted fits
+    above compiled): the same compiled sampler, with the variant's data and its own starting
+    points, draws equal to a fresh compile's."""
+    from mmmkit import inference
+
+    tests = _lift_test(national_sim).assign(lift=2500.0, lift_se=800.0)
+    df = national_sim.data.iloc[:130]
+    kwargs = dict(draws=60, tune=60, chains=2, seed=3, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mk.FitWarning)
+        first = mk.MMM(**national_sim.model_kwargs()).fit(
+            national_sim.data, lift_tests=_lift_test(national_sim), **kwargs)
+        cached = mk.MMM(**national_sim.model_kwargs()).fit(df, lift_tests=tests, **kwargs)
+        saved = dict(inference.COMPILED)
+        inference.COMPILED.clear()
+        try:
+            fresh = mk.MMM(**national_sim.model_kwargs()).fit(df, lift_tests=tests, **kwargs)
+        finally:  # later tests of this spec keep the warm cache
+            inference.COMPILED.update(saved)
+    assert cached.fit_info_["compile_seconds"] < 0.2 * fresh.fit_info_["compile_seconds"]
+    xr.testing.assert_equal(cached.idata.posterior, fresh.idata.posterior)
+    pd.testing.assert_frame_equal(cached.roas(), fresh.roas())
+    # the variant's numbers reached the reused sampler: the fits answer differently
+    assert not first.idata.posterior["lift_test_model"].equals(
+        cached.idata.posterior["lift_test_model"])
+
+
 @pytest.mark.parametrize("bad", ["frame", "lift test"])
 def test_a_rejected_fit_changes_nothing(national_sim, bad):
     """A fit that raises leaves the old posterior under its old specification, not under lift

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import arviz as az
@@ -18,16 +19,27 @@ import xarray as xr
 
 from mmmkit._threads import one_blas_thread
 from mmmkit.approximate import approximate_posterior, with_advi_start
+from mmmkit.calibration import LiftTestArrays, lift_test_structure
 from mmmkit.posterior import PosteriorEngine
+from mmmkit.priors import prior_structure
 
 
-def compile_key(config: dict[str, Any], geos: list[str]) -> str:
-    """What fixes the compiled sampler: the specification (:meth:`MMM.config`, with the lift
-    tests the fit calibrates with) and the geos.
+def compile_key(config: dict[str, Any], geos: list[str], *,
+                media_groups: list[list[str]] | None = None,
+                lift_tests: Sequence[LiftTestArrays] = ()) -> str:
+    """What fixes the compiled sampler: the graph's structure and the geos.
 
-    The number of weeks is not part of it: spend, target and features are shared data, so
-    a refit on other weeks (a back-test fold, an updated data set) reuses the compiled model.
+    ``config`` is :meth:`MMM.config` (without what only labels answers). Of it, the numbers
+    that are data in the graph do not count: the ROAS priors' numbers (their family and
+    channels do) and the lift tests' values; ``lift_tests`` (the arrays the fit calibrates
+    with) count by their layout (channel, geos, weeks), ``media_groups`` by which channels
+    share a transform. Nor do the weeks: spend, target and features are data, so a refit on
+    other weeks (a back-test fold, an updated data set) reuses the compiled model.
     """
+    config = {k: v for k, v in config.items() if k != "lift_tests"}
+    config["roas_priors"] = prior_structure(config.get("roas_priors", {}))
+    config["media_groups"] = media_groups
+    config["lift_tests"] = lift_test_structure(lift_tests)
     return json.dumps({"config": config, "geos": list(geos)}, sort_keys=True)
 
 

@@ -21,7 +21,6 @@ from mmmkit.approximate import approximation_warning
 from mmmkit.calibration import (
     combine_roas_priors,
     lift_test_arrays,
-    lift_test_structure,
     lift_tests_to_records,
     validate_lift_tests,
 )
@@ -46,7 +45,7 @@ from mmmkit.posterior import (
     subset_geos,
     with_tail,
 )
-from mmmkit.priors import Prior, prior_structure
+from mmmkit.priors import Prior
 from mmmkit.saturation import SATURATION_KINDS, HillSaturation, Saturation
 from mmmkit.specification import (
     check_column_names,
@@ -306,15 +305,16 @@ class MMM:
     def _build_model(self, data: ModelData, lift_tests: pd.DataFrame | None):
         """The PyMC model for ``data`` calibrated with ``lift_tests`` (not necessarily the
         model's own: :meth:`fit` builds with the new ones before it may attach them)."""
-        tests = ()
-        if lift_tests is not None:
-            lags = {ch: self.media.adstock_of(ch).max_lag for ch in self.channels}
-            tests = lift_test_arrays(lift_tests, data, lags)
         return build_pymc_model(
             data, self.media, seasonality=self.seasonality, trend=self.trend,
             likelihood=self.likelihood, priors=self.model_priors,
-            roas_priors=self.roas_priors, lift_tests=tests,
-        )
+            roas_priors=self.roas_priors, lift_tests=self._lift_arrays(data, lift_tests))
+
+    def _lift_arrays(self, data: ModelData, tests: pd.DataFrame | None) -> list:
+        if tests is None:
+            return []
+        lags = {ch: self.media.adstock_of(ch).max_lag for ch in self.channels}
+        return lift_test_arrays(validate_lift_tests(tests, self.channels, self.geo), data, lags)
 
     def fit(
         self,
@@ -422,22 +422,12 @@ class MMM:
 
     def compile_key(self, data: ModelData, lift_tests: pd.DataFrame | None = None) -> str:
         """The compile-cache key of this specification on ``data``'s geos, calibrated with
-        ``lift_tests`` (:func:`mmmkit.inference.compile_key`): equal keys share one compile.
-
-        The numbers that are data in the graph do not count: the ROAS priors' numbers
-        (their families and channels do) and the lift tests' values (their layout does);
-        nor do how dates are read or what the units are called.
-        """
-        config = {k: v for k, v in self.config().items()
-                  if k not in DISPLAY_FIELDS and k != "lift_tests"}
-        config["roas_priors"] = prior_structure(config["roas_priors"])
-        config["media_groups"] = [g.channels for g in self.media.groups]
-        tests = self.lift_tests if lift_tests is None else lift_tests
-        if tests is not None:
-            tests = validate_lift_tests(tests, self.channels, self.geo)
-            lags = {ch: self.media.adstock_of(ch).max_lag for ch in self.channels}
-            config["lift_tests"] = lift_test_structure(lift_test_arrays(tests, data, lags))
-        return compile_key(config, data.geos)
+        ``lift_tests`` (default: the model's own): equal keys share one compile (see
+        :func:`mmmkit.inference.compile_key` for what counts)."""
+        arrays = self._lift_arrays(data, self.lift_tests if lift_tests is None else lift_tests)
+        config = {k: v for k, v in self.config().items() if k not in DISPLAY_FIELDS}
+        return compile_key(config, data.geos, lift_tests=arrays,
+                           media_groups=[g.channels for g in self.media.groups])
 
     # -- reading -------------------------------------------------------------------------------
     @property
