@@ -29,12 +29,9 @@ OPTIONAL_COLUMNS = ("geo", "measure_end")
 class LiftTestArrays:
     """One experiment in the model's layout.
 
-    ``base_spend`` and ``alt_spend`` are ``(G', H + W)`` *scaled* spend of the channel for the
-    test's geos, without and with the change: the ``H = history`` weeks before the test that
-    carry into it (up to ``L - 1``), then its measurement window (``W`` weeks). ``base_lags``
-    and ``alt_lags`` are the same as ``(L, G', W)`` lag stacks over the window, for channels
-    without a fused kernel. ``geo_index`` picks those geos; the observed lift and its
-    standard error are in target units.
+    ``base_lags`` and ``alt_lags`` are ``(L, G', W)`` lagged *scaled* spend of the channel for
+    the test's geos over its measurement window (``W`` weeks), without and with the change;
+    ``geo_index`` picks those geos; the observed lift and its standard error are in target units.
     """
 
     channel: str
@@ -43,9 +40,6 @@ class LiftTestArrays:
     alt_lags: np.ndarray
     lift: float
     lift_se: float
-    base_spend: np.ndarray
-    alt_spend: np.ndarray
-    history: int
 
 
 def validate_lift_tests(tests: pd.DataFrame, channels: Sequence[str],
@@ -147,22 +141,20 @@ def lift_test_arrays(tests: pd.DataFrame, data: ModelData,
                             "than the channel spent in those weeks.")
         scale = data.spend_scale[geos, c][:, None]
         history = t0 - lo
-        base_spend, alt_spend = base / scale, np.maximum(alt, 0) / scale
         out.append(LiftTestArrays(
             channel=row["channel"], geo_index=geos,
-            base_lags=lag_stack(base_spend[..., None], lag)[:, :, history:, 0],
-            alt_lags=lag_stack(alt_spend[..., None], lag)[:, :, history:, 0],
+            base_lags=lag_stack((base / scale)[..., None], lag)[:, :, history:, 0],
+            alt_lags=lag_stack((np.maximum(alt, 0) / scale)[..., None], lag)[:, :, history:, 0],
             lift=float(row["lift"]), lift_se=float(row["lift_se"]),
-            base_spend=base_spend, alt_spend=alt_spend, history=history,
         ))
     return out
 
 
 def lift_test_structure(tests: Sequence[LiftTestArrays]) -> list[dict]:
-    """What the compiled graph depends on: each test's channel, geos and array shape (its
-    spend, lift and standard error are data)."""
+    """What the compiled graph depends on: each test's channel, geos and lag-stack shape
+    ``(L, G', W)`` (its spend, lift and standard error are data)."""
     return [{"channel": t.channel, "geo_index": list(t.geo_index),
-             "shape": list(t.base_lags.shape), "history": t.history} for t in tests]
+             "shape": list(t.base_lags.shape)} for t in tests]
 
 
 def combine_roas_priors(roas_priors: Mapping[str, Prior], channels: Sequence[str]) -> Prior:

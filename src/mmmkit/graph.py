@@ -159,8 +159,7 @@ def build_pymc_model(
         mu = _with_baseline(mu, data, priors, seasonality=seasonality, trend=trend)
 
         if lift_tests:
-            _lift_test_likelihood(data, media, media_graph, lift_tests, transform_params,
-                                  effect)
+            _lift_test_likelihood(data, media, lift_tests, transform_params, effect)
 
         sigma = priors["sigma"].create("sigma")
         if likelihood == "normal":
@@ -271,7 +270,7 @@ def _effect_mu_from_roas(data, media, priors, roas_priors, roas_channels, free_c
     return pt.concatenate([mu_free, mu_roas])[position]
 
 
-def _lift_test_likelihood(data, media, media_graph, lift_tests, params, effect) -> None:
+def _lift_test_likelihood(data, media, lift_tests, params, effect) -> None:
     """``lift ~ Normal(model lift, lift_se)`` for every experiment (target units)."""
     import pymc as pm
     import pytensor.tensor as pt
@@ -281,23 +280,12 @@ def _lift_test_likelihood(data, media, media_graph, lift_tests, params, effect) 
     predicted = []
     for i, test in enumerate(lift_tests):
         c = media.order.index(test.channel)
+        base, alt = (media.channel_response(
+            test.channel, shared_data(f"lift_test_{i}_{case}_lags", getattr(test, f"{case}_lags")),
+            params) for case in ("base", "alt"))  # (G', W) each
         scale = shared_data(f"lift_test_{i}_target_scale", data.target_scale[test.geo_index])
         weight = scale * effect[test.geo_index, c]  # (G',)
-        if media_graph.has_kernel(test.channel):
-            # without and with the change as one kernel call (each call is code to
-            # compile): the geos twice, weighted -1 then +1, so the sum is the lift
-            both = np.concatenate([test.base_spend, test.alt_spend], axis=0)
-            spend = shared_data(f"lift_test_{i}_spend",
-                                media_graph.kernel_spend(test.channel, both))
-            signed = pt.concatenate([-weight, weight])
-            predicted.append(pt.sum(media_graph.channel_term(
-                test.channel, spend, signed, params, test.history)))
-            continue
-        base, alt = (media_graph.channel_term(
-            test.channel, shared_data(f"lift_test_{i}_{case}_lags",
-                                      getattr(test, f"{case}_lags")), weight, params)
-            for case in ("base", "alt"))
-        predicted.append(pt.sum(alt - base))
+        predicted.append(pt.sum(weight[:, None] * (alt - base)))
     model_lift = pm.Deterministic("lift_test_model", pt.stack(predicted), dims="lift_test")
     lift_se = shared_data("lift_test_se", np.array([t.lift_se for t in lift_tests]))
     lift = shared_data("lift_test_lift", np.array([t.lift for t in lift_tests]))

@@ -165,7 +165,6 @@ class MediaBlock:
         params : ``{var name: tensor (C_g,)}`` the transform parameters created, for
             :meth:`channel_response`.
         """
-
         parts, params = [], {}
         for g, sl in zip(self.groups, self.slices(), strict=True):
             name = data_name if g.single else f"{data_name}_group{g.index}"
@@ -183,7 +182,7 @@ class MediaBlock:
                                    channel_major_lags(scaled_spend[..., sl], g.adstock.max_lag),
                                    weeks_axis=1)
             parts.append(_GroupGraph(g, sl, data, g.adstock.weights(**ad), sat, kernel))
-        return MediaGraph(parts, scaled_spend.shape[0], self), params
+        return MediaGraph(parts, scaled_spend.shape[0]), params
 
     def channel_response(self, channel: str, lags, params):
         """One channel's normalised response (PyTensor) from its lagged scaled spend.
@@ -311,10 +310,9 @@ class MediaGraph:
     response (ROAS-parameterised priors).
     """
 
-    def __init__(self, groups: list[_GroupGraph], n_geos: int, block: MediaBlock) -> None:
+    def __init__(self, groups: list[_GroupGraph], n_geos: int) -> None:
         self._groups = groups
         self._n_geos = n_geos
-        self._block = block
         self._response = None
 
     def response(self):
@@ -325,43 +323,6 @@ class MediaGraph:
             parts = [g.response(self._n_geos) for g in self._groups]
             self._response = parts[0] if len(parts) == 1 else pt.concatenate(parts, axis=-1)
         return self._response
-
-    def has_kernel(self, channel: str) -> bool:
-        """Whether ``channel``'s curve is computed by the fused kernel."""
-        return next(g for g in self._groups if channel in g.group.channels).kernel is not None
-
-    def kernel_spend(self, channel: str, spend: np.ndarray) -> np.ndarray:
-        """``spend`` ``(G', W)`` of ``channel`` laid out ``(C_g, G', W)`` for its group's
-        kernel, zero for the group's other channels."""
-        part = next(g for g in self._groups if channel in g.group.channels)
-        out = np.zeros((len(part.group.channels), *np.shape(spend)))
-        out[part.group.channels.index(channel)] = spend
-        return out
-
-    def channel_term(self, channel: str, spend, weight, params, history: int = 0):
-        """One channel's weighted response ``weight[g] * response(spend)[g, t]``, ``(G', W)``,
-        on other spend than the model's (a lift test's).
-
-        ``spend`` is ``(C_g, G', H + W)`` scaled spend laid out for the channel's group
-        (:meth:`kernel_spend`), the first ``history = H`` weeks only carrying over into the
-        ``W`` returned, if :meth:`has_kernel`; otherwise the lag stack ``(L_c, G', W)`` of the
-        ``W`` weeks. With a kernel the term is the likelihood's own
-        Op (weighted, one channel), so it adds no code to compile; ``params`` is the dict
-        :meth:`MediaBlock.build` returned.
-        """
-        from mmmkit.media_kernel import adstock_saturation_op
-
-        if not self.has_kernel(channel):
-            return weight[:, None] * self._block.channel_response(channel, spend, params)
-        part = next(g for g in self._groups if channel in g.group.channels)
-        # the group's whole parameter arrays and a one-hot weight, not slices: the Op then
-        # sees the same argument layouts as the likelihood's and reuses its compiled code
-        # (other channels have zero spend and zero weight here)
-        onehot = np.array([ch == channel for ch in part.group.channels], dtype=float)
-        term = adstock_saturation_op(
-            part.kernel, spend, part.weights, *part.curve_args(),
-            coef=weight[:, None] * onehot[None, :])
-        return term[:, history:]
 
     def weighted(self, effect):
         """``sum_c effect[g, c] response[g, t, c]``, ``(G, T)``; ``effect`` is ``(G, C)``."""
