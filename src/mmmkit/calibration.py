@@ -98,15 +98,18 @@ def validate_lift_tests(tests: pd.DataFrame, channels: Sequence[str],
     return clean
 
 
-def lift_test_arrays(tests: pd.DataFrame, data: ModelData,
+def lift_test_arrays(tests: pd.DataFrame | None, data: ModelData,
                      max_lag: Mapping[str, int]) -> list[LiftTestArrays]:
-    """Each validated test as lagged scaled spend without and with its spend change.
+    """Each validated test as lagged scaled spend without and with its spend change (none
+    for ``tests=None``).
 
     The change is spread over the test's weeks (and, when no geo is named in a panel, its
     geos) in proportion to the channel's spend there, so a change of minus the window's spend
     is a pause; evenly when nothing was spent. Spend may not go below zero.
     """
     out = []
+    if tests is None:
+        return out
     dates = data.dates
     for i, row in tests.iterrows():
         where = f"lift test row {i} ({row['channel']}, {row['start'].date()})"

@@ -116,6 +116,10 @@ class MediaBlock:
         self.order = [ch for g in self.groups for ch in g.channels]
         self.max_lag = max(g.adstock.max_lag for g in self.groups)
 
+    def max_lags(self) -> dict[str, int]:
+        """Each channel's adstock length (weeks), in user order."""
+        return {ch: self.adstock_of(ch).max_lag for ch in self.channels}
+
     def adstock_of(self, channel: str) -> Adstock:
         return next(g.adstock for g in self.groups if channel in g.channels)
 

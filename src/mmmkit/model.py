@@ -28,12 +28,7 @@ from mmmkit.design import NATIONAL, ModelData
 from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
 from mmmkit.errors import DataError, FitWarning, warn_user
 from mmmkit.graph import LIKELIHOODS, OBSERVED, build_pymc_model, merge_model_priors
-from mmmkit.inference import (
-    approximate,
-    assemble_idata,
-    compile_key,
-    sample,
-)
+from mmmkit.inference import approximate, assemble_idata, compile_key, sample
 from mmmkit.io import check_evaluates, model_from_config, read_model, save_model
 from mmmkit.media import MediaBlock
 from mmmkit.posterior import (
@@ -300,21 +295,22 @@ class MMM:
 
     def build_model(self, data: ModelData | None = None):
         """The PyMC model for ``data`` (default: the fitted data)."""
-        return self._build_model(data or self.fitted_data(), self.lift_tests)
+        data = data or self.fitted_data()
+        return self._build_model(data, lift_test_arrays(self.lift_tests, data,
+                                                        self.media.max_lags()))
 
-    def _build_model(self, data: ModelData, lift_tests: pd.DataFrame | None):
-        """The PyMC model for ``data`` calibrated with ``lift_tests`` (not necessarily the
-        model's own: :meth:`fit` builds with the new ones before it may attach them)."""
+    def _build_model(self, data: ModelData, lift_arrays: list):
+        """The PyMC model for ``data`` calibrated with ``lift_arrays`` (not necessarily the
+        model's own tests: :meth:`fit` builds with the new ones before it may attach them)."""
         return build_pymc_model(
             data, self.media, seasonality=self.seasonality, trend=self.trend,
             likelihood=self.likelihood, priors=self.model_priors,
-            roas_priors=self.roas_priors, lift_tests=self._lift_arrays(data, lift_tests))
+            roas_priors=self.roas_priors, lift_tests=lift_arrays)
 
-    def _lift_arrays(self, data: ModelData, tests: pd.DataFrame | None) -> list:
-        if tests is None:
-            return []
-        lags = {ch: self.media.adstock_of(ch).max_lag for ch in self.channels}
-        return lift_test_arrays(validate_lift_tests(tests, self.channels, self.geo), data, lags)
+    def _lift_tests(self, given: pd.DataFrame | None) -> pd.DataFrame | None:
+        """``given`` validated, or the model's own tests when none are given."""
+        return self.lift_tests if given is None else validate_lift_tests(
+            given, self.channels, self.geo)
 
     def fit(
         self,
@@ -377,12 +373,11 @@ class MMM:
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}.")
         # nothing is assigned to self before the end: a failed or interrupted fit changes nothing
-        tests = self.lift_tests
-        if lift_tests is not None:
-            tests = validate_lift_tests(lift_tests, self.channels, self.geo)
+        tests = self._lift_tests(lift_tests)
         data = self.prepare(df)
-        model = self._build_model(data, tests)
-        key = self.compile_key(data, tests)
+        arrays = lift_test_arrays(tests, data, self.media.max_lags())  # for graph and key
+        model = self._build_model(data, arrays)
+        key = self._compile_key(data, arrays)
         if method == "nuts":
             posterior, sample_stats, seconds = sample(
                 model, key=key, sampler=sampler, draws=draws, tune=tune, chains=chains,
@@ -424,7 +419,10 @@ class MMM:
         """The compile-cache key of this specification on ``data``'s geos, calibrated with
         ``lift_tests`` (default: the model's own): equal keys share one compile (see
         :func:`mmmkit.inference.compile_key` for what counts)."""
-        arrays = self._lift_arrays(data, self.lift_tests if lift_tests is None else lift_tests)
+        arrays = lift_test_arrays(self._lift_tests(lift_tests), data, self.media.max_lags())
+        return self._compile_key(data, arrays)
+
+    def _compile_key(self, data: ModelData, arrays: list) -> str:
         config = {k: v for k, v in self.config().items() if k not in DISPLAY_FIELDS}
         return compile_key(config, data.geos, lift_tests=arrays,
                            media_groups=[g.channels for g in self.media.groups])
