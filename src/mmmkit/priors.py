@@ -140,22 +140,20 @@ class Prior:
         ``as_data`` its parameters are data (:meth:`data`), else constants."""
         import pymc as pm
 
-        if as_data:
-            params = self.data(name)
-        else:
-            params = {k: np.asarray(v, dtype=float) if isinstance(v, list) else v
-                      for k, v in self.params.items()}
+        params = self.data(name) if as_data else self._constants()
         return getattr(pm, self.dist)(name, dims=dims, **params, **kwargs)
 
-    def logp(self, value, params: Mapping[str, Any] | None = None):
-        """Elementwise log-density at ``value`` (a PyTensor expression), with ``params``
-        (e.g. :meth:`data`'s) in place of the numbers when given."""
+    def logp(self, value):
+        """Elementwise log-density at ``value`` (a PyTensor expression), for terms on a
+        derived quantity (the intercept's prior)."""
         import pymc as pm
 
-        if params is None:
-            params = {k: np.asarray(v, dtype=float) if isinstance(v, list) else v
-                      for k, v in self.params.items()}
-        return pm.logp(getattr(pm, self.dist).dist(**params), value)
+        return pm.logp(getattr(pm, self.dist).dist(**self._constants()), value)
+
+    def _constants(self) -> dict[str, Any]:
+        """The parameters as PyMC takes them: per-channel lists as arrays."""
+        return {k: np.asarray(v, dtype=float) if isinstance(v, list) else v
+                for k, v in self.params.items()}
 
     def structure(self) -> dict[str, Any]:
         """The family and each parameter's shape: what a compiled graph depends on."""
