@@ -3,9 +3,10 @@
 A held-out matrix of 36 common configurations found 11 that failed: every model without
 controls (a reshape error in the design layer) and a geo panel with Weibull carryover and
 Michaelis-Menten curves. Here three draft fits cover, between them, national and geo, with and
-without controls, trend and seasonality, both likelihoods, a geo panel without controls and
-with a Weibull + Michaelis-Menten channel, and all nine adstock x saturation pairs (a Latin
-square of per-channel transforms, three channels a model); each fitted model is taken through
+without controls, trend, seasonality and a drifting level (:mod:`mmmkit.drift`), both
+likelihoods, a geo panel without controls and with a Weibull + Michaelis-Menten channel, and
+all nine adstock x saturation pairs (a Latin square of per-channel transforms, three channels a
+model); each fitted model is taken through
 every reading method, the scenarios, the optimiser and a save/load. (Three, not four: each
 draft fit compiles its own sampler, the suite's largest cost.) Other files fit geo panels
 with controls (``panel_fit``) and national models with both likelihoods.
@@ -35,13 +36,15 @@ def _square(row: int):
     return adstock, saturation
 
 
-# (id, geo panel, controls, trend, seasonality, likelihood, transforms): every option takes
-# both values, and the three Latin-square rows hold all nine pairs (row 0 has the Weibull +
-# Michaelis-Menten channel, on the geo panel without controls: the two held-out failures)
+# (id, geo panel, controls, trend, seasonality, likelihood, drift, transforms): every option
+# takes both values, and the three Latin-square rows hold all nine pairs (row 0 has the
+# Weibull + Michaelis-Menten channel, on the geo panel without controls: the two held-out
+# failures)
 CASES = [
-    ("national-row1-controls", False, True, False, 0, "normal", 1),
-    ("national-row2-no-controls", False, False, True, 2, "normal", 2),
-    ("geo-row0-no-controls-studentt", True, False, True, 2, "studentt", 0),
+    ("national-row1-controls", False, True, False, 0, "normal", False, 1),
+    ("national-row2-no-controls-drift", False, False, True, 2, "normal", True, 2),
+    ("geo-row0-no-controls-studentt-drift13", True, False, True, 2, "studentt",
+     mk.Drift(knot_weeks=13), 0),
 ]
 
 
@@ -51,12 +54,12 @@ def sims():
             True: mk.simulate.simulate(n_geos=3, n_weeks=60, n_channels=3, seed=22)}
 
 
-def _model(sim, controls, trend, seasonality, likelihood, row) -> mk.MMM:
+def _model(sim, controls, trend, seasonality, likelihood, drift, row) -> mk.MMM:
     kwargs = sim.model_kwargs()
     kwargs["controls"] = kwargs.get("controls") if controls else None
     adstock, saturation = _square(row)
     return mk.MMM(**kwargs, adstock=adstock, saturation=saturation, trend=trend,
-                  seasonality=seasonality, likelihood=likelihood)
+                  seasonality=seasonality, likelihood=likelihood, drift=drift)
 
 
 def test_the_cases_cover_every_option_and_pair():
@@ -65,8 +68,8 @@ def test_the_cases_cover_every_option_and_pair():
         adstock, saturation = _square(row)
         pairs |= {(type(adstock[ch]), type(saturation[ch])) for ch in CHANNELS}
     assert len(pairs) == 9
-    for k in (1, 2, 3, 4, 5):  # geo, controls, trend, seasonality, likelihood
-        assert len({bool(c[k]) if k < 5 else c[k] for c in CASES}) == 2, k
+    for k in (1, 2, 3, 4, 5, 6):  # geo, controls, trend, seasonality, likelihood, drift
+        assert len({c[k] if k == 5 else bool(c[k]) for c in CASES}) == 2, k
     geo_row = next(c[-1] for c in CASES if c[1] and not c[2])  # a geo panel without controls
     adstock, saturation = _square(geo_row)
     assert any(isinstance(adstock[ch], mk.WeibullAdstock)
@@ -75,9 +78,9 @@ def test_the_cases_cover_every_option_and_pair():
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_configuration_fits_and_answers(case, sims, tmp_path):
-    _, geo, controls, trend, seasonality, likelihood, row = case
+    _, geo, controls, trend, seasonality, likelihood, drift, row = case
     sim = sims[geo]
-    model = _model(sim, controls, trend, seasonality, likelihood, row)
+    model = _model(sim, controls, trend, seasonality, likelihood, drift, row)
     assert bool(model.controls) == controls
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", mk.FitWarning)
@@ -95,6 +98,7 @@ def test_configuration_fits_and_answers(case, sims, tmp_path):
     assert np.isfinite(contributions.values).all() and (contributions.values >= 0).all()
     baseline = model.baseline()
     assert np.isfinite(baseline.values).all()
+    assert ("drift" in baseline.component.values) == bool(drift)
     # ROAS counts carryover after the period, so it is never below contribution / spend
     spend = sim.data[CHANNELS].sum()
     summed = contributions.mean(("chain", "draw")).sum(

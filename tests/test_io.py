@@ -187,6 +187,9 @@ CORRUPT = {
     "newer format": _meta(lambda meta: meta.__setitem__("format_version", 99)),
     "no config": _meta(lambda meta: meta.pop("config")),
     "trend a string": _spec("trend", "no"),
+    "drift a number": _spec("drift", 26),
+    "drift knots too close": _spec("drift", {"knot_weeks": 2}),
+    "drift on without its draws": _spec("drift", {"knot_weeks": 26}),
     "seasonality a bool": _spec("seasonality", True),
     "seasonality fractional": _spec("seasonality", 2.5),
     "seasonality negative": _spec("seasonality", -1),
@@ -275,14 +278,16 @@ def test_date_reading_options_travel_with_the_model(national_fit, national_sim, 
 
 
 def test_files_written_before_the_date_options_still_load(saved, national_fit, tmp_path):
-    """Files from before dayfirst/date_format were saved have neither field: they mean None."""
+    """Files from before dayfirst/date_format (and drift) were saved have neither field: they
+    mean None (and no drift)."""
     def drop(meta):
         assert "dayfirst" in meta["config"] and "date_format" in meta["config"]
-        del meta["config"]["dayfirst"], meta["config"]["date_format"]
+        del meta["config"]["dayfirst"], meta["config"]["date_format"], meta["config"]["drift"]
 
     old = _meta(drop)(saved, tmp_path)
     model = mk.MMM.load(old)
     assert model.dayfirst is None and model.date_format is None
+    assert model.drift is None
     pd.testing.assert_frame_equal(model.roas(), national_fit.roas())
     bad = _spec("dayfirst", "yes")(saved, tmp_path)
     with pytest.raises(mk.ModelFileError, match="dayfirst"):

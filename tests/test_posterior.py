@@ -12,7 +12,7 @@ import xarray as xr
 
 import mmmkit as mk
 from mmmkit.graph import OBSERVED
-from mmmkit.posterior import PosteriorEngine, squeeze_national, subset_geos, with_tail
+from mmmkit.posterior import squeeze_national, subset_geos, with_tail
 
 
 def _mean_at_draws(model, data, draws: dict) -> np.ndarray:
@@ -26,10 +26,13 @@ def _mean_at_draws(model, data, draws: dict) -> np.ndarray:
     return pytensor.graph.clone_replace(mu, replace).eval()
 
 
-@pytest.mark.parametrize(("sim_name", "likelihood"), [
-    ("national_sim", "normal"), ("national_sim", "studentt"), ("panel_sim", "normal")])
-def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood):
-    """Contributions, ROAS and predictions are numpy; they must equal the sampled model."""
+@pytest.mark.parametrize(("sim_name", "likelihood", "drift"), [
+    ("national_sim", "normal", False), ("national_sim", "studentt", False),
+    ("panel_sim", "normal", False), ("national_sim", "normal", True),
+    ("panel_sim", "studentt", mk.Drift(knot_weeks=13))])
+def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood, drift):
+    """Contributions, ROAS and predictions are numpy; they must equal the sampled model
+    (with the drifting level too, national and pooled across geos)."""
     national_sim = request.getfixturevalue(sim_name)
     adstocks = [mk.WeibullAdstock(max_lag=6, kind="pdf"), mk.GeometricAdstock(max_lag=4),
                 mk.DelayedAdstock(max_lag=5)]
@@ -39,7 +42,7 @@ def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood):
     adstock = {ch: adstocks[i % 3] for i, ch in enumerate(channels)}
     saturation = {ch: saturations[i % 3] for i, ch in enumerate(channels)}
     model = mk.MMM(**national_sim.model_kwargs(), adstock=adstock, saturation=saturation,
-                   likelihood=likelihood)
+                   likelihood=likelihood, drift=drift)
     data = model.prepare(national_sim.data)
     pm_model = model.build_model(data)
     import pymc as pm
@@ -47,8 +50,11 @@ def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood):
     with pm_model, warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the intercept prior is an observed term
         prior = pm.sample_prior_predictive(draws=3, random_seed=1).prior
-    engine = PosteriorEngine(prior, data, model.media, seasonality=model.seasonality,
-                             trend=model.trend, likelihood=likelihood)
+    engine = model.posterior_engine(prior, data)
+    if drift:  # the prior's drift really moves the level, and is centred on the fitted weeks
+        level = engine.baseline_parts(data.dates, data.control_values, slice(None))["drift"]
+        assert np.ptp(level, axis=-1).min() > 0
+        np.testing.assert_allclose(level.mean(axis=-1), 0.0, atol=1e-9 * data.target_scale.max())
     spend = model.media.reorder(data.spend)
     for s in range(3):
         sl = slice(s, s + 1)

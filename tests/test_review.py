@@ -15,7 +15,7 @@ import pytest
 
 import mmmkit as mk
 from conftest import FAST_FIT
-from mmmkit.review import Review, correlated_pairs, review, vif
+from mmmkit.review import SLOW_P_LIMIT, Review, correlated_pairs, review, slow_residual, vif
 
 
 # -- helpers on hand-made spend ----------------------------------------------------------------
@@ -137,7 +137,7 @@ def test_negative_baseline_and_media_share_are_flagged(national_fit, clean_revie
     print(flags[["severity", "message"]].to_string())
     negative = flags[flags["severity"] == "problem"]
     assert len(negative) == 1 and negative.iloc[0]["value"] < 0
-    share = flags[flags["message"].str.contains("credited with")
+    share = flags[flags["message"].str.startswith("Media is credited with")
                   & (flags["severity"] == "warning")]
     assert len(share) == 1 and share.iloc[0]["value"] > 0.8
     # the original model is untouched
@@ -191,3 +191,37 @@ def test_a_control_that_is_a_channel_is_flagged(national_sim, national_fit):
     # the simulated control is unrelated to spend: no such flag on the original
     clean = _topic(review(national_fit), "collinearity")
     assert not clean["message"].str.contains("Control ").any()
+
+
+# -- a slow residual level: the baseline bends where the trend cannot ------------------------
+def test_slow_residual_tells_a_bent_level_from_noise():
+    dates = pd.date_range("2022-01-03", periods=156, freq="7D")
+    rng = np.random.default_rng(4)
+    noise = rng.normal(0.0, 0.04, (3, 156))
+    weeks = np.arange(156.0)
+    kink = np.where(weeks < 78, 0.08 * weeks, 0.08 * 78 - 0.06 * (weeks - 78)) / 52
+    p_noise, size_noise = slow_residual(noise, dates, trend=True)
+    p_kink, size_kink = slow_residual(noise + kink, dates, trend=True)
+    assert p_noise > 0.01 and size_noise < 0.01
+    assert p_kink < 1e-9 and size_kink > 0.01
+    # a straight line is the trend's, not a slow residual, when the model has a trend
+    line = 0.002 * weeks
+    assert slow_residual(noise + line, dates, trend=True)[0] == pytest.approx(p_noise)
+    assert slow_residual(noise + line, dates, trend=False)[0] < 1e-9
+
+
+def test_a_baseline_the_trend_cannot_follow_is_flagged(national_fit, clean_review):
+    """The fitted target with a kinked level added: what the model leaves is slow, and the
+    review says to try a drifting level."""
+    twin = copy.copy(national_fit)
+    data = copy.copy(national_fit.data_)
+    weeks = np.arange(data.n_weeks, dtype=float)
+    half = data.n_weeks // 2
+    kink = np.where(weeks < half, 0.1 * weeks, 0.1 * half - 0.1 * (weeks - half)) / 52
+    data.target = data.target + kink[None, :] * data.target_scale[:, None]
+    twin.data_ = data
+    flags = _topic(review(twin), "baseline", "warning")
+    slow = flags[flags["message"].str.contains("moves slowly")]
+    assert len(slow) == 1 and slow.iloc[0]["value"] < SLOW_P_LIMIT
+    assert "drift=True" in slow.iloc[0]["what_to_do"]
+    assert _topic(clean_review, "baseline").empty  # the fit's own data: nothing slow left

@@ -78,7 +78,7 @@ def _messages(caught) -> list[str]:
 
 def fit(ds: dgps.ZooDataset, args) -> tuple[mk.MMM, float, list[str]]:
     """Fit the set's model; returns the model, wall seconds and the warnings raised."""
-    model = build_model(ds.model_kwargs)
+    model = build_model({**ds.model_kwargs, "drift": True} if args.drift else ds.model_kwargs)
     extra = {"method": "advi"} if args.draft else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -208,7 +208,7 @@ def optimizer_row(ds: dgps.ZooDataset, model: mk.MMM) -> dict:
 def evaluate(name: str, ds: dgps.ZooDataset, args) -> list[dict]:
     """Every row of one data set; a failing step becomes an ``error`` row."""
     base = {"dataset": name, "panel": ds.is_panel, "method": "advi" if args.draft else "nuts",
-            "seed": args.seed}
+            "seed": args.seed, "drift": bool(args.drift)}
     rows: list[dict] = []
 
     def error(step: str, exc: BaseException) -> None:
@@ -277,6 +277,9 @@ def summarize(rows: list[dict]) -> list[dict]:
     roas, mroas, lift = of("roas"), of("mroas"), of("lift")
     add("roas_bias_median", _median(r["rel_error"] for r in roas), len(roas),
         "median signed relative error of the posterior mean ROAS")
+    add("roas_bias_median_of_medians", _median(
+        (r["median"] - r["true"]) / abs(r["true"]) for r in roas if r["true"]), len(roas),
+        "median signed relative error of the posterior median ROAS")
     add("roas_coverage90", _mean(r["covered"] for r in roas), len(roas),
         "share of 90% ROAS intervals covering the truth")
     add("lift_coverage90", _mean(r["covered"] for r in lift), len(lift),
@@ -384,6 +387,8 @@ def parse_args(argv=None):
                    help='fit with method="advi" (a fast smoke test, approximate intervals)')
     p.add_argument("--out", type=Path, default=None,
                    help="JSON lines file (default benchmarks/results/zoo-YYYY-MM-DD[-draft].jsonl)")
+    p.add_argument("--drift", action="store_true",
+                   help="fit every set with a drifting base level (MMM(drift=True))")
     p.add_argument("--list", action="store_true", help="list the data sets and exit")
     return p.parse_args(argv)
 
@@ -399,7 +404,7 @@ def main(argv=None) -> int:
     if unknown:
         print(f"unknown data set(s) {unknown}; choose from {list(dgps.ZOO)}", file=sys.stderr)
         return 2
-    suffix = "-draft" if args.draft else ""
+    suffix = ("-draft" if args.draft else "") + ("-drift" if args.drift else "")
     out = args.out or ROOT / "benchmarks" / "results" / f"zoo-{dt.date.today()}{suffix}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []

@@ -44,6 +44,7 @@ from mmmkit import (  # noqa: E402
 )
 from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock  # noqa: E402
 from mmmkit.averaging import ModelAverage  # noqa: E402
+from mmmkit.drift import Drift  # noqa: E402
 from mmmkit.errors import DataError, ModelFileError  # noqa: E402
 from mmmkit.model import MMM, FitWarning, NotFittedError  # noqa: E402
 from mmmkit.priors import Prior  # noqa: E402
@@ -62,6 +63,7 @@ __all__ = [
     "Adstock",
     "DataError",
     "DelayedAdstock",
+    "Drift",
     "FitWarning",
     "GeometricAdstock",
     "HillSaturation",

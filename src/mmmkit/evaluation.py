@@ -32,7 +32,6 @@ from mmmkit.errors import FitWarning, warn_user
 from mmmkit.graph import OBSERVED
 from mmmkit.inference import prior_parameters
 from mmmkit.model import MMM
-from mmmkit.posterior import PosteriorEngine
 from mmmkit.stats import coverage, crps, mape, r2
 from mmmkit.validation import frame_to_arrays, validate_frame
 
@@ -588,8 +587,7 @@ def prior_predictive(model: MMM, df: pd.DataFrame, draws: int = 500,
     """
     data = model.prepare(df)
     params = prior_parameters(model.build_model(data), int(draws), seed)
-    engine = PosteriorEngine(params, data, model.media, seasonality=model.seasonality,
-                             trend=model.trend, likelihood=model.likelihood)
+    engine = model.posterior_engine(params, data)
     rng = np.random.default_rng(None if seed is None else [int(seed), 2])
     S, G, T = engine.n_samples, data.n_geos, data.n_weeks
     scale = data.target_scale[None, :, None]

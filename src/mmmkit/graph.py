@@ -5,6 +5,7 @@ geo-channel's typical active week), for geo ``g``, week ``t``, channel ``c``::
 
     y[g, t] ~ Normal(mu[g, t], sigma)            (or StudentT(nu, mu, sigma))
     mu[g, t] = intercept[g] + trend[g] * time[t] + season[t] + controls[g, t] @ control
+               + drift[g, t]   (optional, a smooth moving level: mmmkit.drift)
                + sum_c channel_effect[g, c] * response_c(spend[g, t, c])
     response_c(x) = saturation_c(adstock_c(x)) / saturation_c(1)
     log channel_effect[g, c] = channel_effect_mu[c] + channel_effect_sigma[c] * z[g, c]
@@ -32,6 +33,7 @@ import numpy as np
 from mmmkit import media_prior
 from mmmkit.calibration import LiftTestArrays
 from mmmkit.design import ModelData, fourier_features, fourier_labels
+from mmmkit.drift import Drift, build_drift, drift_priors
 from mmmkit.media import MediaBlock, shared_data
 from mmmkit.priors import Prior
 
@@ -58,15 +60,21 @@ DEFAULT_PRIORS: dict[str, Prior] = {
 }
 
 
-def merge_model_priors(overrides: Mapping[str, Prior] | None) -> dict[str, Prior]:
-    """The model-level priors: :data:`DEFAULT_PRIORS` updated with ``overrides``.
+def merge_model_priors(overrides: Mapping[str, Prior] | None,
+                       drift: Drift | None = None) -> dict[str, Prior]:
+    """The model-level priors: :data:`DEFAULT_PRIORS` (and the drift's, with a ``drift``)
+    updated with ``overrides``.
 
     ``channel_effect_mu`` is not a default: giving it replaces the media-share prior of
     :mod:`mmmkit.media_prior` with a free prior on each channel's absolute log effect level.
     """
     from mmmkit.priors import merge_priors
 
-    known = {**DEFAULT_PRIORS, media_prior.ABSOLUTE: media_prior.ABSOLUTE_DEFAULT}
+    if drift is None and any(name.startswith("drift_") for name in overrides or {}):
+        raise ValueError("priors name a drift prior, but the model has no drift: pass "
+                         "drift=True (or mk.Drift(...)) to MMM, or drop those priors.")
+    known = {**DEFAULT_PRIORS, **drift_priors(drift),
+             media_prior.ABSOLUTE: media_prior.ABSOLUTE_DEFAULT}
     merged = merge_priors(known, overrides, "MMM")
     if media_prior.ABSOLUTE in (overrides or {}):
         for name in media_prior.DEFAULTS:
@@ -104,6 +112,7 @@ def build_pymc_model(
     trend: bool,
     likelihood: str,
     priors: Mapping[str, Prior],
+    drift: Drift | None = None,
     roas_priors: Mapping[str, Prior] | None = None,
     lift_tests: Sequence[LiftTestArrays] = (),
     fused_media: bool = True,
@@ -124,6 +133,9 @@ def build_pymc_model(
     roas_channels = [ch for ch in media.order if ch in roas_priors]
     free_channels = [ch for ch in media.order if ch not in roas_priors]
     coords = _coords(data, media, seasonality, roas_channels, free_channels, len(lift_tests))
+    if drift is not None:
+        coords |= {"knot": drift.knot_dates(data.dates),
+                   "knot_step": drift.knot_dates(data.dates)[1:]}
     spend = media.reorder(data.scaled_spend())
     # ROAS counts carryover after the period, so its channels need the response in the tail
     tail = media.max_lag - 1 if roas_channels else 0
@@ -157,6 +169,8 @@ def build_pymc_model(
             observed=np.zeros(n_geos), dims="geo")
         mu = level[:, None] + (media_term - media_mean[:, None])
         mu = _with_baseline(mu, data, priors, seasonality=seasonality, trend=trend)
+        if drift is not None:
+            mu = mu + build_drift(drift, data, priors, trend=trend)
 
         if lift_tests:
             _lift_test_likelihood(data, media, lift_tests, transform_params, effect)

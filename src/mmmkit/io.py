@@ -28,6 +28,7 @@ import xarray as xr
 
 from mmmkit.adstock import ADSTOCKS, adstock_from_config
 from mmmkit.design import ModelData
+from mmmkit.drift import Drift
 from mmmkit.errors import ModelFileError
 from mmmkit.graph import LIKELIHOODS
 from mmmkit.priors import Prior
@@ -41,7 +42,8 @@ GROUPS = ("posterior", "sample_stats", "posterior_predictive", "observed_data", 
 CONFIG_FIELDS = ("date", "target", "channels", "geo", "controls", "adstock", "saturation",
                  "seasonality", "trend", "likelihood", "priors", "roas_priors", "lift_tests")
 # fields added later, with the value a file written before them means
-OPTIONAL_FIELDS = {"dayfirst": None, "date_format": None, "kpi_unit": None, "currency": None}
+OPTIONAL_FIELDS = {"dayfirst": None, "date_format": None, "kpi_unit": None, "currency": None,
+                   "drift": None}
 _REDO = "save the model again with model.save(path), or refit it"
 
 
@@ -227,6 +229,11 @@ def check_config(config) -> None:
                          f"{config['seasonality']!r}.")
     if not isinstance(config["trend"], bool):
         raise ValueError(f"field 'trend' must be true or false, got {config['trend']!r}.")
+    drift = config.get("drift")
+    if drift is not None and (not isinstance(drift, dict) or sorted(drift) != ["knot_weeks"]
+                              or not _is_int(drift["knot_weeks"]) or drift["knot_weeks"] < 4):
+        raise ValueError("field 'drift' must be null or {\"knot_weeks\": a whole number >= 4}, "
+                         f"got {drift!r}.")
     if config["likelihood"] not in LIKELIHOODS:
         raise ValueError(f"field 'likelihood' must be one of {LIKELIHOODS}, got "
                          f"{config['likelihood']!r}.")
@@ -311,7 +318,9 @@ def model_from_config(cls, config):
         likelihood=config["likelihood"],
         priors={k: Prior.from_dict(v) for k, v in config["priors"].items()},
         roas_priors={k: Prior.from_dict(v) for k, v in config.get("roas_priors", {}).items()},
-        **{name: config.get(name, default) for name, default in OPTIONAL_FIELDS.items()},
+        **{name: config.get(name, default) for name, default in OPTIONAL_FIELDS.items()
+           if name != "drift"},
+        drift=Drift.from_config(config.get("drift")) or False,
     )
     if config.get("lift_tests"):
         model.add_lift_tests(pd.DataFrame(config["lift_tests"]))

@@ -26,6 +26,7 @@ from mmmkit.calibration import (
 )
 from mmmkit.design import NATIONAL, ModelData
 from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
+from mmmkit.drift import Drift, resolve_drift
 from mmmkit.errors import DataError, FitWarning, warn_user
 from mmmkit.graph import LIKELIHOODS, OBSERVED, build_pymc_model, merge_model_priors
 from mmmkit.inference import approximate, assemble_idata, compile_key, sample
@@ -74,6 +75,8 @@ class MMM:
         Default ``HillSaturation()``.
     seasonality : order of the yearly Fourier seasonality (``0`` for none).
     trend : include a linear trend per geo.
+    drift : a smooth, slowly moving base level per geo for baselines that bend or break
+        (``True`` or ``mk.Drift(knot_weeks=26)``; off by default), see :mod:`mmmkit.drift`.
     likelihood : ``"normal"`` or ``"studentt"`` (robust to outlier weeks).
     priors : overrides of the model-level priors by name, e.g.
         ``{"sigma": mk.Prior("HalfNormal", sigma=0.2)}``; see :attr:`MMM.priors` for all
@@ -123,6 +126,7 @@ class MMM:
         saturation: Saturation | Mapping[str, Saturation] | None = None,
         seasonality: int = 2,
         trend: bool = True,
+        drift: bool | Drift = False,
         likelihood: str = "normal",
         priors: Mapping[str, Prior] | None = None,
         roas_priors: Mapping[str, Prior] | None = None,
@@ -157,8 +161,9 @@ class MMM:
         self.saturation = saturation if saturation is not None else HillSaturation()
         self.seasonality = int(seasonality)
         self.trend = bool(trend)
+        self.drift = resolve_drift(drift)
         self.likelihood = likelihood
-        self.model_priors = merge_model_priors(priors)
+        self.model_priors = merge_model_priors(priors, self.drift)
         self.media = MediaBlock(self.channels, self.adstock, self.saturation)
         self.roas_priors = dict(roas_priors or {})
         if self.roas_priors:
@@ -196,6 +201,7 @@ class MMM:
             **self.media.config(),
             "seasonality": self.seasonality,
             "trend": self.trend,
+            "drift": self.drift.to_config() if self.drift else None,
             "likelihood": self.likelihood,
             "priors": {k: p.to_dict() for k, p in self.model_priors.items()},
             "roas_priors": {k: p.to_dict() for k, p in self.roas_priors.items()},
@@ -304,7 +310,7 @@ class MMM:
         model's own tests: :meth:`fit` builds with the new ones before it may attach them)."""
         return build_pymc_model(
             data, self.media, seasonality=self.seasonality, trend=self.trend,
-            likelihood=self.likelihood, priors=self.model_priors,
+            likelihood=self.likelihood, priors=self.model_priors, drift=self.drift,
             roas_priors=self.roas_priors, lift_tests=lift_arrays)
 
     def _lift_tests(self, given: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -424,6 +430,8 @@ class MMM:
 
     def _compile_key(self, data: ModelData, arrays: list) -> str:
         config = {k: v for k, v in self.config().items() if k not in DISPLAY_FIELDS}
+        if self.drift:  # the knots' count follows the weeks, which the compile leaves free
+            config["drift_knots"] = self.drift.n_knots(data.n_weeks)
         return compile_key(config, data.geos, lift_tests=arrays,
                            media_groups=[g.channels for g in self.media.groups])
 
@@ -457,8 +465,7 @@ class MMM:
         posterior = self.idata_.posterior if posterior is None else posterior
         return PosteriorEngine(
             posterior, data, self.media, seasonality=self.seasonality, trend=self.trend,
-            likelihood=self.likelihood,
-        )
+            likelihood=self.likelihood, drift=self.drift)
 
     def squeeze_geo(self, da: xr.DataArray) -> xr.DataArray:
         """``da`` as users see it: a national model drops the placeholder ``geo`` dimension."""
@@ -730,16 +737,11 @@ class MMM:
 
     def _posterior_names(self) -> list[str]:
         """The posterior variables the numpy engine reads (media, baseline, noise)."""
-        names = ["channel_effect", "intercept", "sigma", *self.media.variable_names()]
-        if self.trend:
-            names.append("trend")
-        if self.seasonality > 0:
-            names.append("seasonality")
-        if self.controls:
-            names.append("control_coef")
-        if self.likelihood == "studentt":
-            names.append("nu")
-        return names
+        optional = {"trend": self.trend, "seasonality": self.seasonality > 0,
+                    "control_coef": bool(self.controls), "drift": self.drift is not None,
+                    "nu": self.likelihood == "studentt"}
+        return ["channel_effect", "intercept", "sigma", *self.media.variable_names(),
+                *(name for name, used in optional.items() if used)]
 
     def clone(self) -> MMM:
         """An unfitted model with exactly this specification (it reuses the compiled sampler).
@@ -788,10 +790,6 @@ class MMM:
                           fit_info=saved.fit_info)
         check_evaluates(path, model)
         return model
-
-
-
-
 
 
 __all__ = ["MMM", "NATIONAL", "OBSERVED", "FitWarning", "NotFittedError"]

@@ -145,6 +145,9 @@ def _param_units(model, name: str) -> str:
         "trend": f"change over the period, share of mean {t}",
         "seasonality": f"share of mean {t}",
         "control_coef": f"share of mean {t} per sd of the control",
+        "drift_sigma": f"change of the base level per year, share of mean {t}",
+        "drift_geo_sigma": f"a geo's own change per year, share of mean {t}",
+        "drift": f"base level's move at each knot, share of mean {t}",
     }.get(name, "model scale")
 
 

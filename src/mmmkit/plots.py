@@ -270,7 +270,8 @@ def contributions(
 # ---------------------------------------------------------------------------------------------
 # Waterfall
 # ---------------------------------------------------------------------------------------------
-_COMPONENT_LABELS = {"intercept": "base level", "trend": "trend", "seasonality": "seasonality"}
+_COMPONENT_LABELS = {"intercept": "base level", "trend": "trend", "seasonality": "seasonality",
+                     "drift": "drifting level"}
 
 
 def waterfall(

@@ -13,6 +13,7 @@ import numpy as np
 import xarray as xr
 
 from mmmkit.design import ModelData, fourier_features
+from mmmkit.drift import Drift, drift_term
 from mmmkit.media import MediaBlock
 
 # Cap on elements of one (draws, geo, week, channel) block: ~256 MB of float64.
@@ -27,7 +28,7 @@ class PosteriorEngine:
     posterior : the ``posterior`` group of the fit.
     data : the fitted :class:`ModelData`.
     media : the model's :class:`MediaBlock`.
-    seasonality, trend, likelihood : the model's options.
+    seasonality, trend, likelihood, drift : the model's options.
     """
 
     def __init__(
@@ -39,12 +40,14 @@ class PosteriorEngine:
         seasonality: int,
         trend: bool,
         likelihood: str,
+        drift: Drift | None = None,
     ) -> None:
         self.data = data
         self.media = media
         self.seasonality = seasonality
         self.trend = trend
         self.likelihood = likelihood
+        self.drift = drift
         self.n_chains = posterior.sizes["chain"]
         self.n_draws = posterior.sizes["draw"]
         self.chain_coord = posterior["chain"].values
@@ -86,7 +89,7 @@ class PosteriorEngine:
     ) -> dict[str, np.ndarray]:
         """Baseline components ``{name: (s, G, T')}`` in target units for the given weeks.
 
-        Names: ``intercept``, ``trend``, ``seasonality`` and one per control.
+        Names: ``intercept``, ``trend``, ``seasonality``, ``drift`` and one per control.
         ``controls`` is raw ``(G, T', K)`` (ignored when the model has none).
         """
         params = self.take(sl)
@@ -99,6 +102,9 @@ class PosteriorEngine:
         if self.seasonality > 0:
             season = fourier_features(dates, self.seasonality) @ params["seasonality"].T  # (T, s)
             out["seasonality"] = season.T[:, None, :] * scale
+        if self.drift is not None:
+            out["drift"] = drift_term(self.drift, self.data.dates, dates, params["drift"],
+                                      trend=self.trend) * scale
         out.update(self.control_parts(controls, sl))
         return out
 
@@ -175,7 +181,8 @@ def subset_geos(engine: PosteriorEngine, geo_idx: list[int]) -> PosteriorEngine:
     data.spend_scale = engine.data.spend_scale[geo_idx]
     sub.data = data
     sub.spend_scale = engine.spend_scale[geo_idx]
-    geo_params = {"channel_effect", "intercept", "trend", "channel_effect_z"}
+    geo_params = {"channel_effect", "intercept", "trend", "channel_effect_z", "drift",
+                  "drift_geo_z"}
     sub.params = {k: (v[:, geo_idx] if k in geo_params else v) for k, v in engine.params.items()}
     return sub
 
@@ -219,18 +226,19 @@ def rereference(parts: dict[str, np.ndarray], at_reference: dict[str, np.ndarray
                 controls: list[str], *, by_floor: bool) -> dict[str, np.ndarray]:
     """Baseline components ``{name: (s, G, T)}`` measured from a reference: each control
     minus its value at the reference controls; with ``by_floor`` also the trend from the
-    first week and seasonality from its lowest week. The intercept takes up the difference,
-    so the components' sum is unchanged."""
+    first week (the drift too) and seasonality from its lowest week. The intercept takes up
+    the difference, so the components' sum is unchanged."""
     out = dict(parts)
     shift = np.zeros_like(parts["intercept"])
     for name in controls:
         out[name] = parts[name] - at_reference[name]
         shift += at_reference[name]
     if by_floor:
-        if "trend" in parts:
-            start = parts["trend"][:, :, :1]
-            out["trend"] = parts["trend"] - start
-            shift += start
+        for name in ("trend", "drift"):
+            if name in parts:
+                start = parts[name][:, :, :1]
+                out[name] = parts[name] - start
+                shift += start
         if "seasonality" in parts:
             low = parts["seasonality"].min(axis=2, keepdims=True)
             out["seasonality"] = parts["seasonality"] - low

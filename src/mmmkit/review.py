@@ -7,8 +7,9 @@
   tell how well they work);
 * **collinearity**: channels whose spend moves together, so the data cannot separate them;
 * **spend variation**: channels whose spend hardly varies or is active in too few weeks;
-* **baseline**: a baseline (target without media) that goes negative, or media claiming an
-  implausible share of the target;
+* **baseline**: a baseline (target without media) that goes negative, media claiming an
+  implausible share of the target, or a level that moves more slowly than the season and
+  that the model without a drifting level (:mod:`mmmkit.drift`) left in its residuals;
 * **convergence**: divergences, r-hat and effective draws (:mod:`mmmkit.diagnostics`);
 * **prior conflict**: the data pull the posterior median ROAS more than one prior standard
   deviation (of log ROAS) from the centre of the analyst's ROAS prior (for models with
@@ -33,6 +34,7 @@ from mmmkit.diagnostics import (
     convergence_warnings,
     summarize_diagnostics,
 )
+from mmmkit.drift import Drift
 from mmmkit.inference import prior_parameters
 from mmmkit.media_prior import prior_log_effect_draws
 
@@ -58,6 +60,10 @@ VIF_LIMIT = 5.0
 VIF_PROBLEM = 10.0
 CV_LIMIT = 0.1
 MIN_ACTIVE_WEEKS = 10
+# a slow residual level: F-test p-value below this, and its size (sd over the weeks, share of
+# the mean target) above SLOW_SHARE_LIMIT, flags a baseline the model did not follow
+SLOW_P_LIMIT = 1e-3
+SLOW_SHARE_LIMIT = 0.01
 MEDIA_SHARE_LIMIT = 0.8
 # convergence severities (mmmkit.diagnostics): past these a "warning" becomes a "problem"
 R_HAT_PROBLEM = R_HAT_SEVERE
@@ -220,7 +226,11 @@ def review(model, seed: int = 0) -> Review:
     * spend variation: coefficient of variation of weekly spend below ``0.1``, or fewer than
       ``10`` weeks with spend: warning.
     * baseline: posterior mean baseline below zero in any week (and geo): problem; media
-      above ``80%`` of the target over the fitted period: warning.
+      above ``80%`` of the target over the fitted period: warning. Without ``drift``: the
+      residuals (target minus posterior mean expected target) regressed on the drift's
+      half-year knot basis, pooled over geos, with an F-test p-value below ``1e-3`` and the
+      fitted slow part's sd above 1% of the mean target: warning (a level the trend cannot
+      follow; autocorrelated noise or a missing slow control can also cause it).
     * convergence: divergences (problem above 1% of draws), r-hat above 1.01 (problem above
       1.05), bulk ESS below 400 (problem below 100).
     * prior conflict: the posterior median ROAS lies more than 1 prior standard deviation of
@@ -240,6 +250,7 @@ def review(model, seed: int = 0) -> Review:
     _check_controls_vs_channels(model, national, flags)
     _check_variation(national, flags, checks)
     _check_baseline(model, flags)
+    _check_slow_residual(model, data, flags)
     _check_convergence(model, flags)
     _check_roas_priors(model, flags, seed)
     _check_method(model, flags)
@@ -413,6 +424,56 @@ def _check_baseline(model, flags) -> None:
               "advertising, which is rarely true.",
               "Check for missing controls and the baseline's priors (intercept, trend); "
               "compare with what the business sold when media was off.", share)
+
+
+def slow_residual(residual: np.ndarray, dates, *, trend: bool) -> tuple[float, float]:
+    """How much of ``residual`` ``(G, T)`` moves on the drift's half-year knots.
+
+    Returns the F-test p-value of the knot basis (``Drift().basis``, beyond a constant and,
+    with ``trend``, a line per geo) pooled over geos, and the sd of the fitted slow part over
+    the weeks and geos (in the residual's units).
+    """
+    from scipy import stats as sps
+
+    basis = Drift().basis(dates, trend=trend)
+    rank = np.linalg.matrix_rank(basis)
+    G, T = residual.shape
+    fitted = basis @ np.linalg.lstsq(basis, residual.T, rcond=None)[0]  # (T, G)
+    centred = residual.T - residual.T.mean(axis=0)
+    if trend:
+        time = np.arange(T) - (T - 1) / 2
+        centred = centred - np.outer(time, time @ centred / (time @ time))
+    explained = float((fitted ** 2).sum())
+    remaining = float(((centred - fitted) ** 2).sum())
+    df_model, df_rest = G * rank, G * (T - rank - 1 - int(trend))
+    if rank == 0 or df_rest <= 0 or remaining <= 0:
+        return 1.0, 0.0
+    f = (explained / df_model) / (remaining / df_rest)
+    return float(sps.f.sf(f, df_model, df_rest)), float(fitted.std())
+
+
+def _check_slow_residual(model, data, flags) -> None:
+    if model.drift is not None:
+        return
+    contributions = model.contributions()
+    expected = (model.baseline().sum("component") + contributions.sum("channel")).mean(
+        ("chain", "draw"))
+    if "geo" not in expected.dims:
+        expected = expected.expand_dims(geo=data.geos)
+    residual = data.target - expected.transpose("geo", "date").values  # (G, T)
+    relative = residual / data.target_scale[:, None]
+    p, size = slow_residual(relative, data.dates, trend=model.trend)
+    if p < SLOW_P_LIMIT and size > SLOW_SHARE_LIMIT:
+        _flag(flags, "warning", "baseline", "",
+              f"What the model leaves unexplained moves slowly over the months (a part that "
+              f"follows half-year knots, sd {size:.1%} of mean {model.target}, F-test p = "
+              f"{p:.1g}): the baseline bends or breaks in a way the "
+              f"{'linear trend' if model.trend else 'constant level'} cannot follow, and what "
+              "the baseline misses, channels whose spend moves slowly (always-on, seasonal) "
+              "may be credited with.",
+              "Refit with MMM(..., drift=True), a level that may drift (mmmkit.drift), or add "
+              "the control behind the move (distribution, price, a market event); compare the "
+              "two with mk.evaluation.compare.", p)
 
 
 def _check_convergence(model, flags) -> None:
