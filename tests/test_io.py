@@ -207,6 +207,13 @@ CORRUPT = {
     "max_lag a bool": _meta(_max_lag),
     "prior parameter text": _meta(_prior),
     "lift tests not records": _spec("lift_tests", "calibrated"),
+    "provenance not an object": _meta(lambda meta: meta.__setitem__("provenance", "fit")),
+    "provenance rows text": _meta(lambda meta: meta["provenance"]["data"].__setitem__(
+        "rows", "many")),
+    "provenance fit value an object": _meta(lambda meta: meta["provenance"]["fit"].__setitem__(
+        "draws", {"run": "os.system"})),
+    "provenance of other data": _meta(lambda meta: meta["provenance"]["data"].__setitem__(
+        "weeks", 999)),
     "lift test of no channel": _spec("lift_tests", [{
         "channel": "radio", "start": "2021-03-01", "end": "2021-03-22", "spend_change": -1.0,
         "lift": 1.0, "lift_se": 1.0, "measure_end": "2021-03-22"}]),

@@ -27,10 +27,10 @@ LAYERS: dict[str, int] = {
     "adstock": 2, "saturation": 2, "media_prior": 2, "calibration": 2,
     # graph, media kernel and the numpy posterior engine
     "media_kernel": 3, "media": 3, "graph": 3, "posterior": 3, "simulate": 3,
-    "drift": 3,
+    "drift": 3, "forecast": 3,
     "specification": 1,
     # inference: sampler control, drafts, diagnostics, files
-    "approximate": 4, "inference": 4, "diagnostics": 4, "io": 4,
+    "approximate": 4, "inference": 4, "diagnostics": 4, "io": 4, "provenance": 4,
     # the estimator
     "model": 5,
     # analyses on the posterior engine

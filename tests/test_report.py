@@ -8,6 +8,7 @@ The browser test renders the page with headless Chromium when it is installed (D
 from __future__ import annotations
 
 import base64
+import html
 import re
 import shutil
 import struct
@@ -80,6 +81,14 @@ def test_report_is_written(national_report):
     for term in ("ROAS (return on ad spend)", "Marginal ROAS", "Adstock", "Saturation",
                  "Credible interval", "Contribution", "Baseline"):
         assert f"<dt>{term}" in page
+
+
+def test_appendix_states_the_provenance(national_fit, national_report):
+    """Which data (its fingerprint), settings and versions the numbers came from."""
+    page = national_report.read_text(encoding="utf-8")
+    assert "<h3>Provenance</h3>" in page
+    fingerprint = national_fit.provenance_["data"]["fingerprint"]
+    assert fingerprint[:12] in page and html.escape(national_fit.card()) in page
 
 
 def test_headline_numbers_match_the_model(national_fit, national_report):

@@ -10,6 +10,11 @@ save leaves the previous file as it was. Loading reads everything into memory an
 file, and checks the file against what :meth:`MMM.save` writes: anything else — not netCDF,
 truncated, a group or array missing, a specification field of the wrong type or value —
 raises :class:`~mmmkit.errors.ModelFileError` naming the path.
+
+The metadata also holds the model's provenance record (:mod:`mmmkit.provenance`): checked on
+loading (types, and its data section against the file's arrays) and given to the model as
+is. It is an optional key of format version 1, so older mmmkit reads these files (ignoring
+it), and a file written before provenance existed loads with a record saying so.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from mmmkit.drift import Drift
 from mmmkit.errors import ModelFileError
 from mmmkit.graph import LIKELIHOODS
 from mmmkit.priors import Prior
+from mmmkit.provenance import check_record, data_mismatch, older_file
 from mmmkit.saturation import SATURATIONS, saturation_from_config
 
 FORMAT = "mmmkit-model"
@@ -62,6 +68,8 @@ def save_model(model, path) -> None:
         "config": model.config(),
         "fit_info": _jsonable(model.fit_info_),
     }
+    if model.provenance_ is not None:  # None only for a fitted state assigned by hand
+        meta["provenance"] = model.provenance_
     idata.posterior.attrs["mmmkit"] = json.dumps(meta)
     # same folder, so the rename never crosses file systems (where it would be a copy)
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
@@ -95,6 +103,7 @@ class SavedModel(NamedTuple):
     data: Any
     idata: Any
     fit_info: dict
+    provenance: dict
 
 
 def read_model(cls, path) -> SavedModel:
@@ -131,7 +140,8 @@ def read_model(cls, path) -> SavedModel:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         idata = az.InferenceData(**groups)
-    return SavedModel(model, data, idata, meta["fit_info"])
+    return SavedModel(model, data, idata, meta["fit_info"],
+                      _provenance(path, meta, data, idata))
 
 
 def _error(path, reason: str) -> ModelFileError:
@@ -192,6 +202,23 @@ def _read_meta(path: Path, raw) -> dict:
                      f"{_REDO}.")
     meta["fit_info"] = fit_info
     return meta
+
+
+def _provenance(path: Path, meta: dict, data, idata) -> dict:
+    """The file's provenance record, checked; for a file written before mmmkit recorded it,
+    a record saying so (:func:`mmmkit.provenance.older_file`)."""
+    if "provenance" not in meta:
+        return older_file(data, idata, meta["fit_info"])
+    try:
+        record = check_record(meta["provenance"])
+    except ValueError as err:
+        raise _error(path, f"its provenance is invalid: {err} Fix the field or {_REDO}.") \
+            from None
+    mismatch = data_mismatch(record["data"], data)
+    if mismatch:
+        raise _error(path, f"{mismatch}: the data or the provenance was edited after the save; "
+                     f"{_REDO}.")
+    return record
 
 
 # -- the specification ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from mmmkit import provenance
 from mmmkit.adstock import ADSTOCK_KINDS, Adstock, GeometricAdstock
 from mmmkit.approximate import METHODS as APPROX_METHODS
 from mmmkit.approximate import approximation_warning
@@ -28,6 +29,7 @@ from mmmkit.design import NATIONAL, ModelData
 from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
 from mmmkit.drift import Drift, resolve_drift
 from mmmkit.errors import DataError, FitWarning, warn_user
+from mmmkit.forecast import forecast_draws, forecast_spend
 from mmmkit.graph import LIKELIHOODS, OBSERVED, build_pymc_model, merge_model_priors
 from mmmkit.inference import approximate, assemble_idata, compile_key, sample
 from mmmkit.io import check_evaluates, model_from_config, read_model, save_model
@@ -38,7 +40,6 @@ from mmmkit.posterior import (
     describe_reference,
     rereference,
     squeeze_national,
-    subset_geos,
     with_tail,
 )
 from mmmkit.priors import Prior
@@ -176,6 +177,7 @@ class MMM:
         self.idata_ = None
         self.data_: ModelData | None = None
         self.fit_info_: dict[str, Any] = {}
+        self.provenance_: dict[str, Any] | None = None  # mmmkit.provenance.record
 
     # -- configuration -------------------------------------------------------------------------
     @property
@@ -308,10 +310,10 @@ class MMM:
     def _build_model(self, data: ModelData, lift_arrays: list):
         """The PyMC model for ``data`` calibrated with ``lift_arrays`` (not necessarily the
         model's own tests: :meth:`fit` builds with the new ones before it may attach them)."""
-        return build_pymc_model(
-            data, self.media, seasonality=self.seasonality, trend=self.trend,
-            likelihood=self.likelihood, priors=self.model_priors, drift=self.drift,
-            roas_priors=self.roas_priors, lift_tests=lift_arrays)
+        return build_pymc_model(data, self.media, seasonality=self.seasonality, trend=self.trend,
+                                likelihood=self.likelihood, priors=self.model_priors,
+                                drift=self.drift, roas_priors=self.roas_priors,
+                                lift_tests=lift_arrays)
 
     def _lift_tests(self, given: pd.DataFrame | None) -> pd.DataFrame | None:
         """``given`` validated, or the model's own tests when none are given."""
@@ -374,8 +376,7 @@ class MMM:
         if init not in ("advi", "jitter"):
             raise ValueError(f"init must be 'advi' or 'jitter', got {init!r}.")
         if method != "nuts" and method not in APPROX_METHODS:
-            raise ValueError(
-                f"method must be 'nuts' or one of {APPROX_METHODS}, got {method!r}.")
+            raise ValueError(f"method must be 'nuts' or one of {APPROX_METHODS}, got {method!r}.")
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}.")
         # nothing is assigned to self before the end: a failed or interrupted fit changes nothing
@@ -397,20 +398,19 @@ class MMM:
                                                          draws=draws * chains, seed=seed)
         idata = assemble_idata(self.posterior_engine(posterior, data), posterior, sample_stats,
                                seed, target=self.target)
-        if method == "nuts":
-            messages = convergence_warnings(summarize_diagnostics(idata),
-                                            target_accept=target_accept)
-        else:
-            messages = [approximation_warning(method, info)]
+        diagnostics = summarize_diagnostics(idata)
+        messages = (convergence_warnings(diagnostics, target_accept=target_accept)
+                    if method == "nuts" else [approximation_warning(method, info)])
         # before the assignment: with warnings turned into errors, a flagged fit fails whole
         for message in messages:
             warn_user(message, FitWarning)  # at the user's line, also via holdout()
-        self._set_fitted(lift_tests=tests, data=data, idata=idata,
-                         fit_info={"method": method, "seed": seed, **info})
+        info = {"method": method, "seed": seed, **info}
+        self._set_fitted(lift_tests=tests, data=data, idata=idata, fit_info=info,
+                         provenance=provenance.record(data, idata, info, diagnostics=diagnostics))
         return self
 
     def _set_fitted(self, *, lift_tests: pd.DataFrame | None, data: ModelData, idata,
-                    fit_info: dict[str, Any]) -> None:
+                    fit_info: dict[str, Any], provenance: dict[str, Any]) -> None:
         """Assign the whole fitted state at once (:meth:`fit`'s last step, and loading).
 
         The one place the fitted state changes, so no exception can leave it half-updated:
@@ -420,6 +420,7 @@ class MMM:
         self.data_ = data
         self.idata_ = idata
         self.fit_info_ = fit_info
+        self.provenance_ = provenance
 
     def compile_key(self, data: ModelData, lift_tests: pd.DataFrame | None = None) -> str:
         """The compile-cache key of this specification on ``data``'s geos, calibrated with
@@ -670,38 +671,18 @@ class MMM:
         geo_idx = [data.geos.index(g) for g in geos]
         new_dates = arrays["dates"]
         history = self.media.max_lag - 1
-        start = new_dates[0] - pd.Timedelta(weeks=history)
-        timeline = pd.date_range(start, new_dates[-1], freq="7D")
-        spend = np.zeros((len(geos), len(timeline), len(self.channels)))
-        fitted_pos = {d: i for i, d in enumerate(data.dates)}
-        new_pos = {d: i for i, d in enumerate(new_dates)}
-        gap = []
-        for t, d in enumerate(timeline):
-            if d in new_pos:
-                spend[:, t] = arrays["spend"][:, new_pos[d]]
-            elif d in fitted_pos:
-                spend[:, t] = data.spend[geo_idx, fitted_pos[d]]
-            elif d > data.dates[-1]:
-                gap.append(d)
+        spend, gap = forecast_spend(data, arrays["spend"], new_dates, geo_idx, history)
         if gap:
-            warn_user(
-                f"{len(gap)} week(s) between the fitted period and the first predicted week "
-                f"(from {gap[0].date()}) have no spend given; they count as zero spend. Include "
-                "them in df for their carryover.", FitWarning)
+            warn_user(f"{len(gap)} week(s) between the fitted period and the first predicted week "
+                      f"(from {gap[0].date()}) have no spend given; they count as zero spend. "
+                      "Include them in df for their carryover.", FitWarning)
         engine = self.posterior_engine()
-        sub = subset_geos(engine, geo_idx)
-        rng = np.random.default_rng(seed)
-        spend_int = self.media.reorder(spend)
-        out = np.empty((engine.n_samples, len(geos), len(new_dates)))
-        for sl in engine.chunks(spend.size):
-            mean = sub.expected_target(spend_int, new_dates, arrays["controls"], sl,
-                                         history=history)
-            out[sl] = mean + (sub.observation_noise(mean.shape, sl, rng) if include_noise else 0)
+        out = forecast_draws(engine, self.media.reorder(spend), new_dates, arrays["controls"],
+                             geo_idx, history, include_noise=include_noise, seed=seed)
         da = xr.DataArray(
             engine.reshape(out), dims=("chain", "draw", "geo", "date"),
             coords={"chain": engine.chain_coord, "draw": engine.draw_coord, "geo": geos,
-                    "date": new_dates},
-            name=self.target, attrs={"units": self.kpi_label},
+                    "date": new_dates}, name=self.target, attrs={"units": self.kpi_label},
         )
         return self.squeeze_geo(da.transpose("chain", "draw", "date", "geo"))
 
@@ -730,9 +711,9 @@ class MMM:
             coords={"chain": posterior["chain"].values, "draw": posterior["draw"].values})
         idata = assemble_idata(self.posterior_engine(posterior, data), posterior, stats, seed,
                                target=self.target)
-        self._set_fitted(lift_tests=self.lift_tests, data=data, idata=idata,
-                         fit_info={"method": "given", "seed": seed, "draws": draws,
-                                   "chains": chains})
+        info = {"method": "given", "seed": seed, "draws": draws, "chains": chains}
+        self._set_fitted(lift_tests=self.lift_tests, data=data, idata=idata, fit_info=info,
+                         provenance=provenance.record(data, idata, info, source="given"))
         return self
 
     def _posterior_names(self) -> list[str]:
@@ -763,6 +744,11 @@ class MMM:
                 "that returns it (e.g. lambda: mk.MMM(...)) instead of the model.")
         return fresh
 
+    def card(self) -> str:
+        """What was fitted, on which data, how, with which versions and when, in plain words
+        (:func:`mmmkit.provenance.card`; add a note with :func:`mmmkit.provenance.annotate`)."""
+        return provenance.card(self)
+
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path) -> None:
         """Write the specification, the fitted data and the posterior to one netCDF file.
@@ -787,7 +773,7 @@ class MMM:
         saved = read_model(cls, path)
         model = saved.model
         model._set_fitted(lift_tests=model.lift_tests, data=saved.data, idata=saved.idata,
-                          fit_info=saved.fit_info)
+                          fit_info=saved.fit_info, provenance=saved.provenance)
         check_evaluates(path, model)
         return model
 

@@ -740,7 +740,7 @@ def _planning_figures(model, prob: float, currency: str | None) -> list[str]:
 
 
 def _appendix_sections(model, currency: str | None) -> list[str]:
-    """Prior vs posterior, rank plots, specification and the glossary."""
+    """Prior vs posterior, rank plots, specification, provenance and the glossary."""
     return [
         "<h2 id='appendix'>Technical appendix</h2>",
         _figure("Prior vs posterior", "fig-priors", plots.prior_posterior(model),
@@ -751,6 +751,8 @@ def _appendix_sections(model, currency: str | None) -> list[str]:
                 "For a healthy fit each chain's bars are flat around the dashed line."),
         "<h3>Specification</h3>",
         _spec_html(model),
+        "<h3>Provenance</h3>",  # which data, settings, versions and time (mmmkit.provenance)
+        f"<pre class='provenance'>{html.escape(model.card())}</pre>",
         "<h2 id='glossary'>Glossary</h2>",
         _glossary_html(model, currency),
     ]

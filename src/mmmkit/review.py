@@ -249,8 +249,8 @@ def review(model, seed: int = 0) -> Review:
     _check_collinearity(national, flags, checks)
     _check_controls_vs_channels(model, national, flags)
     _check_variation(national, flags, checks)
-    _check_baseline(model, flags)
-    _check_slow_residual(model, data, flags)
+    expected = _check_baseline(model, flags)
+    _check_slow_residual(model, data, expected, flags)
     _check_convergence(model, flags)
     _check_roas_priors(model, flags, seed)
     _check_method(model, flags)
@@ -396,7 +396,9 @@ def _check_variation(national: pd.DataFrame, flags, checks) -> None:
                   "budget shifts for it.", cv[ch])
 
 
-def _check_baseline(model, flags) -> None:
+def _check_baseline(model, flags) -> np.ndarray:
+    """Flags a negative baseline or media's implausible share; returns the posterior mean
+    expected target ``(G, T)`` (baseline plus media), which the slow-residual check reads."""
     data = model.data_
     base = model.baseline().sum("component").mean(("chain", "draw"))
     if "geo" not in base.dims:
@@ -414,9 +416,12 @@ def _check_baseline(model, flags) -> None:
               "being credited with more than the whole target there, which cannot be right.",
               "Check for missing controls (promotions, holidays, distribution), tighten the "
               "channel effect priors, or add informative ROAS priors.", values.min())
-    contributions = model.contributions()
-    media = contributions.sum([d for d in contributions.dims if d not in ("chain", "draw")])
-    share = float(media.mean()) / float(data.target.sum())
+    contributions = model.contributions().sum("channel")  # (chain, draw, date[, geo])
+    weekly = contributions.mean(("chain", "draw"))
+    if "geo" not in weekly.dims:
+        weekly = weekly.expand_dims(geo=data.geos, axis=-1)
+    weekly = weekly.transpose("date", "geo").values  # (T, G)
+    share = float(weekly.sum()) / float(data.target.sum())
     if share > MEDIA_SHARE_LIMIT:
         _flag(flags, "warning", "baseline", "",
               f"Media is credited with {share:.0%} of {model.target} over the fitted weeks "
@@ -424,6 +429,7 @@ def _check_baseline(model, flags) -> None:
               "advertising, which is rarely true.",
               "Check for missing controls and the baseline's priors (intercept, trend); "
               "compare with what the business sold when media was off.", share)
+    return (values + weekly).T
 
 
 def slow_residual(residual: np.ndarray, dates, *, trend: bool) -> tuple[float, float]:
@@ -452,15 +458,11 @@ def slow_residual(residual: np.ndarray, dates, *, trend: bool) -> tuple[float, f
     return float(sps.f.sf(f, df_model, df_rest)), float(fitted.std())
 
 
-def _check_slow_residual(model, data, flags) -> None:
+def _check_slow_residual(model, data, expected: np.ndarray, flags) -> None:
+    """``expected``: the posterior mean expected target ``(G, T)``."""
     if model.drift is not None:
         return
-    contributions = model.contributions()
-    expected = (model.baseline().sum("component") + contributions.sum("channel")).mean(
-        ("chain", "draw"))
-    if "geo" not in expected.dims:
-        expected = expected.expand_dims(geo=data.geos)
-    residual = data.target - expected.transpose("geo", "date").values  # (G, T)
+    residual = data.target - expected  # (G, T)
     relative = residual / data.target_scale[:, None]
     p, size = slow_residual(relative, data.dates, trend=model.trend)
     if p < SLOW_P_LIMIT and size > SLOW_SHARE_LIMIT:
