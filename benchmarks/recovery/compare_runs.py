@@ -25,10 +25,10 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def per_dataset(rows: list[dict]) -> dict[str, dict]:
+def per_dataset(rows: list[dict], form: str = "single") -> dict[str, dict]:
     out: dict[str, dict] = {}
     for r in rows:
-        if "dataset" not in r:  # summary rows
+        if "dataset" not in r or r.get("form", "single") != form:  # summary rows, other form
             continue
         entry = out.setdefault(r["dataset"], {"roas": [], "lift": None, "opt": None,
                                                       "fit": None})
@@ -64,10 +64,13 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("runs", nargs=2, type=Path)
     p.add_argument("--labels", nargs=2, default=None)
+    p.add_argument("--forms", nargs=2, default=["single", "single"],
+                   help="which rows of each run: 'single' fits or the 'average' (run_zoo.py "
+                        "--average), e.g. --forms single average on one file twice")
     args = p.parse_args(argv)
     labels = args.labels or [path.stem for path in args.runs]
     runs = [_rows(path) for path in args.runs]
-    sets = [per_dataset(rows) for rows in runs]
+    sets = [per_dataset(rows, form) for rows, form in zip(runs, args.forms, strict=True)]
     names = list(dict.fromkeys([*sets[0], *sets[1]]))
     head = "  |err|   cov   lift  gain  div/r-hat"
     print(f"{'data set':26s} {labels[0]:>38s} | {labels[1]:>38s}")
@@ -77,8 +80,11 @@ def main(argv=None) -> int:
     print("(|err|: median over channels of |posterior mean ROAS / truth - 1|; cov: 90% ROAS "
           "intervals covering; lift: the reallocation's relative error, ! = 90% interval "
           "misses; gain: the optimiser's share of the attainable gain)")
-    summaries = [{r["metric"]: r["value"] for r in rows if r["kind"] == "summary"}
-                 for rows in runs]
+    prefix = ["average_" if form == "average" else "" for form in args.forms]
+    summaries = [{r["metric"][len(pre):]: r["value"] for r in rows if r["kind"] == "summary"
+                  and r["metric"].startswith(pre)
+                  and (pre or not r["metric"].startswith("average_"))}
+                 for rows, pre in zip(runs, prefix, strict=True)]
     if all(summaries):
         print(f"\n{'summary':44s} {labels[0]:>12s} {labels[1]:>12s}")
         for metric in summaries[0]:

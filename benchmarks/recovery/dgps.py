@@ -53,6 +53,7 @@ __all__ = [
     "ZooDataset",
     "always_on",
     "build_all",
+    "geo_always_on",
     "geo_pop_spread",
     "jin2017",
     "kernel",
@@ -781,6 +782,106 @@ def geo_pop_spread(seed: int = 0, n_geos: int = 20, weeks: int = 104) -> ZooData
     )
 
 
+def geo_always_on(seed: int = 0, n_geos: int = 30, weeks: int = 156) -> ZooDataset:
+    """A larger geo panel where half the channels never pause, one of them seasonal.
+
+    Meridian's geo model again (population-scaled Hill curves, log-normal geo effects), on the
+    shape of a real multi-channel panel: three flighted channels the data identify well, and
+    three always-on channels whose spend moves little and partly with the season, the case
+    where held-out panels saw weakly identified channels drift high.
+
+    * 30 geos, populations log-normal (log-sd 0.8, median 1M): an uneven spread, not a grid;
+    * per capita per active week: ``tv`` 0.04 in national flights (geos skip a flight with
+      probability 0.15), ``ooh`` 0.015 in national flights of 4-8 weeks, ``radio`` 0.015 in
+      local flights; ``search`` 0.02 always on, +-35% with the season (spend that follows
+      demand), ``social`` 0.012 always on, ``display`` 0.008 always on with little variation
+      (cv 0.12); log-normal allocation mix per geo and channel (sd 0.25), weekly noise 0.15;
+    * geometric adstock (8 lags), ``alpha``: tv 0.55, ooh 0.5, radio 0.35, search 0.1, social
+      0.3, display 0.25; Hill on per-capita spend over the channel's typical per-capita week,
+      ``K``/``S``: tv 1.2/1.8, ooh 1.0/1.4, radio 0.9/1.3, search 0.8/1.0, social 1.1/1.2,
+      display 1.0/1.0;
+    * geo effects ``beta_gc = population_g exp(0.3 z_gc) b_c``; media shares of the KPI: tv 10%,
+      ooh 3%, radio 4%, search 7%, social 4%, display 2.5%;
+    * baseline ``tau_g (1 + 0.12 season_t + 0.04 t / 52) + 0.05 tau_g promo_gt``, ``tau_g = 0.5
+      population_g exp(0.1 z_g)``; noise sd 5% of each geo's mean KPI.
+
+    Fitted with the analyst's default: geometric (max_lag 8) + Hill, season order 2, trend,
+    ``promo`` as control.
+    """
+    rng = _rng("geo_always_on", seed)
+    dates = _weeks(weeks)
+    G, T = n_geos, weeks
+    pop = np.sort(1e6 * np.exp(0.8 * rng.standard_normal(G)))
+    geos = [f"geo_{g:02d}" for g in range(G)]
+    season = seasonal_index(dates)
+    names = ("tv", "ooh", "radio", "search", "social", "display")
+    per_capita = np.array([0.04, 0.015, 0.015, 0.02, 0.012, 0.008])
+    mix = _mean_one(rng, 0.25, (G, len(names)))
+
+    def national_flights(on, off, skip):
+        pattern = _flights(rng, T, 1.0, on=on, off=off, cv=0.2)
+        out = np.tile(pattern, (G, 1))
+        flight = np.cumsum(np.diff(np.r_[0.0, pattern > 0]) > 0) * (pattern > 0)
+        for g in range(G):
+            for f in np.unique(flight[flight > 0]):
+                if rng.random() < skip:
+                    out[g, flight == f] = 0.0
+        return out
+
+    tv = national_flights((3, 6), (3, 7), 0.15)
+    ooh = national_flights((4, 8), (6, 12), 0.0)
+    radio = np.stack([_flights(rng, T, 1.0, on=(2, 5), off=(3, 9)) for _ in range(G)])
+    search = np.stack([_always_on(rng, T, 1.0, cv=0.15, season=season, amp=0.35)
+                       for _ in range(G)])
+    social = np.stack([_always_on(rng, T, 1.0, cv=0.2) for _ in range(G)])
+    display = np.stack([_always_on(rng, T, 1.0, cv=0.12) for _ in range(G)])
+    pattern = np.stack([tv, ooh, radio, search, social, display], axis=-1)  # (G, T, C)
+    noise = _mean_one(rng, 0.15, (G, T, len(names)))
+    spend = pattern * noise * (pop[:, None] * per_capita[None, :] * mix)[:, None, :]
+
+    alphas = [0.55, 0.5, 0.35, 0.1, 0.3, 0.25]
+    curves = (Curve("hill", {"K": 1.2, "S": 1.8}), Curve("hill", {"K": 1.0, "S": 1.4}),
+              Curve("hill", {"K": 0.9, "S": 1.3}), Curve("hill", {"K": 0.8, "S": 1.0}),
+              Curve("hill", {"K": 1.1, "S": 1.2}), Curve("hill", {"K": 1.0, "S": 1.0}))
+    kernels = np.stack([kernel("geometric", 8, alpha=a) for a in alphas])
+    ref_pc = (_typical(spend) / pop[:, None]).mean(axis=0)
+    ref = pop[:, None] * ref_pc[None, :]
+
+    promo = np.stack([_promo(rng, T) for _ in range(G)])
+    tau = 0.5 * pop * _mean_one(rng, 0.1, G)
+    t = np.arange(T)
+    baseline = tau[:, None] * (1.0 + 0.12 * season + 0.04 * t / 52 + 0.05 * promo)
+
+    weight = pop[:, None] * _mean_one(rng, 0.3, (G, len(names)))
+    proto = MediaProcess(names, kernels, curves, ref, weight)
+    shares = [0.10, 0.03, 0.04, 0.07, 0.04, 0.025]
+    beta = _effects(proto, spend, weight, shares, float(baseline.sum()))
+    process = MediaProcess(names, kernels, curves, ref, beta)
+    params = {
+        "channels": {
+            ch: {"adstock": {"kind": "geometric", "alpha": alphas[c], "max_lag": 8},
+                 "curve": {"kind": "hill", **curves[c].params,
+                           "ref_per_capita": float(ref_pc[c])},
+                 "beta_per_capita_mean": float((beta[:, c] / pop).mean()),
+                 "target_share": shares[c]}
+            for c, ch in enumerate(names)},
+        "population": {g: float(p) for g, p in zip(geos, pop, strict=True)},
+        "baseline": {"per_capita": 0.5, "season_amp": 0.12, "trend_per_year": 0.04,
+                     "promo_lift": 0.05},
+    }
+    return _assemble(
+        name="geo_always_on",
+        description=(f"Meridian-style geo panel: {G} geos x {T} weeks x 6 channels, three "
+                     "flighted (tv, ooh, radio) and three always on (search seasonal, social, "
+                     "display), log-normal populations and geo effects, promo control."),
+        source=GEO_SOURCE, dates=dates, geos=geos, spend=spend, baseline=baseline,
+        controls={"promo": promo}, process=process, rng=rng, noise_cv=0.05, opt_seed=seed,
+        model_kwargs=_kwargs(names, controls=["promo"], adstock="geometric", max_lag=8,
+                             geo="geo"),
+        reallocation=("tv", "social", 0.2), params=params,
+    )
+
+
 # =============================================================================================
 # 4.-8. National stress cases
 # =============================================================================================
@@ -1030,6 +1131,7 @@ ZOO: dict[str, Callable[..., ZooDataset]] = {
     "jin2017_156": functools.partial(jin2017, weeks=156),
     "pymc_marketing_example": pymc_marketing_example,
     "geo_pop_spread": geo_pop_spread,
+    "geo_always_on": geo_always_on,
     "always_on": always_on,
     "always_on_104": functools.partial(always_on, weeks=104),
     "lockstep": lockstep,

@@ -76,9 +76,26 @@ def _messages(caught) -> list[str]:
     return out
 
 
-def fit(ds: dgps.ZooDataset, args) -> tuple[mk.MMM, float, list[str]]:
-    """Fit the set's model; returns the model, wall seconds and the warnings raised."""
-    model = build_model({**ds.model_kwargs, "drift": True} if args.drift else ds.model_kwargs)
+def alternatives(kwargs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The candidate forms ``--average`` weighs: the set's own specification, the other curve
+    (logistic for Hill, Hill otherwise) and Weibull carryover (geometric for Weibull)."""
+    curve, _ = kwargs["saturation"]
+    carry, options = kwargs["adstock"]
+    lag = {"max_lag": options.get("max_lag", 8)}
+    return {
+        "given": kwargs,
+        "other_curve": {**kwargs, "saturation": ("logistic" if curve == "hill" else "hill", {})},
+        "other_carryover": {**kwargs, "adstock": (
+            "geometric" if carry == "weibull" else "weibull", lag)},
+    }
+
+
+def fit(ds: dgps.ZooDataset, args, kwargs: dict[str, Any] | None = None
+        ) -> tuple[mk.MMM, float, list[str]]:
+    """Fit the set's model (or ``kwargs``); returns the model, wall seconds and the warnings
+    raised."""
+    kwargs = ds.model_kwargs if kwargs is None else kwargs
+    model = build_model({**kwargs, "drift": True} if args.drift else kwargs)
     extra = {"method": "advi"} if args.draft else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -123,7 +140,8 @@ def review_by_channel(review, channels: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def channel_rows(ds: dgps.ZooDataset, model: mk.MMM, verdicts: dict) -> list[dict]:
+def channel_rows(ds: dgps.ZooDataset, model, verdicts: dict) -> list[dict]:
+    """ROAS and mROAS rows of a fitted model (or a ``mk.ModelAverage``)."""
     rows = []
     for marginal, kind, key in ((False, "roas", "roas"), (True, "mroas", "mroas")):
         table = model.roas(prob=PROB, marginal=marginal)
@@ -139,12 +157,17 @@ def channel_rows(ds: dgps.ZooDataset, model: mk.MMM, verdicts: dict) -> list[dic
     return rows
 
 
-def lift_row(ds: dgps.ZooDataset, model: mk.MMM) -> dict:
+def lift_row(ds: dgps.ZooDataset, model) -> dict:
+    """The stated reallocation's lift, of a fitted model or a ``mk.ModelAverage``."""
     move = ds.truth["reallocation"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = scenarios.move(model, move["amount"], move["from"], move["to"])
-    total = result.summary(PROB).loc["total"]
+        if isinstance(model, mk.ModelAverage):
+            total = model.summary(lambda m: scenarios.move(
+                m, move["amount"], move["from"], move["to"]).total, prob=PROB).loc["mixture"]
+        else:
+            result = scenarios.move(model, move["amount"], move["from"], move["to"])
+            total = result.summary(PROB).loc["total"]
     return {"kind": "lift", "channel": f"{move['from']}->{move['to']}", "share": move["share"],
             "amount": move["amount"],
             **_score(move["lift"], float(total["mean"]), float(total["median"]),
@@ -184,11 +207,15 @@ def bounded_optimum(ds: dgps.ZooDataset, bounds, budget: float) -> tuple[float, 
     return -best_v * scale, {ch: float(v * scale) for ch, v in zip(channels, best_x, strict=True)}
 
 
-def optimizer_row(ds: dgps.ZooDataset, model: mk.MMM) -> dict:
+def optimizer_row(ds: dgps.ZooDataset, model) -> dict:
+    """The optimiser's plan (default bounds) of a fitted model or a ``mk.ModelAverage``."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         t0 = time.perf_counter()
-        plan = scenarios.optimize_budget(model, n_uncertainty=0)
+        if isinstance(model, mk.ModelAverage):
+            plan = model.optimize_budget(n_uncertainty=0)
+        else:
+            plan = scenarios.optimize_budget(model, n_uncertainty=0)
         seconds = time.perf_counter() - t0
     allocation = {ch: float(v) for ch, v in plan.allocation.items()}
     plan_lift = ds.true_lift(allocation)
@@ -208,7 +235,7 @@ def optimizer_row(ds: dgps.ZooDataset, model: mk.MMM) -> dict:
 def evaluate(name: str, ds: dgps.ZooDataset, args) -> list[dict]:
     """Every row of one data set; a failing step becomes an ``error`` row."""
     base = {"dataset": name, "panel": ds.is_panel, "method": "advi" if args.draft else "nuts",
-            "seed": args.seed, "drift": bool(args.drift)}
+            "seed": args.seed, "drift": bool(args.drift), "form": "single"}
     rows: list[dict] = []
 
     def error(step: str, exc: BaseException) -> None:
@@ -247,6 +274,34 @@ def evaluate(name: str, ds: dgps.ZooDataset, args) -> list[dict]:
             rows += [{**base, **r} for r in fn()]
         except Exception as exc:
             error(step, exc)
+    if args.average:
+        rows += averaged_rows(ds, args, model, {**base, "form": "average"}, verdicts)
+    return rows
+
+
+def averaged_rows(ds: dgps.ZooDataset, args, model: mk.MMM, base: dict,
+                  verdicts: dict) -> list[dict]:
+    """The same answers from ``mk.ModelAverage`` over :func:`alternatives` (stacking
+    weights), the given form's model reused; rows carry ``form="average"``."""
+    models = {"given": model}
+    try:
+        for label, kwargs in alternatives(ds.model_kwargs).items():
+            if label != "given":
+                models[label] = fit(ds, args, kwargs)[0]
+        average = mk.ModelAverage(models)
+    except Exception as exc:
+        return [{**base, "kind": "error", "step": "average", "error": repr(exc),
+                 "traceback": traceback.format_exc(limit=6)}]
+    rows = [{**base, "kind": "weights", **{f"weight_{k}": float(v)
+                                           for k, v in average.weights_.items()}}]
+    for step, fn in (("roas", lambda: channel_rows(ds, average, verdicts)),
+                     ("lift", lambda: [lift_row(ds, average)]),
+                     ("optimizer", lambda: [optimizer_row(ds, average)])):
+        try:
+            rows += [{**base, **r} for r in fn()]
+        except Exception as exc:
+            rows.append({**base, "kind": "error", "step": f"average {step}",
+                         "error": repr(exc), "traceback": traceback.format_exc(limit=6)})
     return rows
 
 
@@ -264,7 +319,19 @@ def _mean(values) -> float:
 
 
 def summarize(rows: list[dict]) -> list[dict]:
-    """Summary rows over all scored data sets."""
+    """Summary rows over all scored data sets: the single fits', then (with ``--average``)
+    the same metrics of the model averages, prefixed ``average_``."""
+    single = [r for r in rows if r.get("form", "single") == "single"]
+    averaged = [r for r in rows if r.get("form") == "average"]
+    out = _summary(single)
+    if averaged:
+        out += [{**r, "metric": f"average_{r['metric']}"} for r in _summary(averaged)
+                if not r["metric"].endswith(("_panels", "_national"))
+                or "optimizer" in r["metric"]]
+    return out
+
+
+def _summary(rows: list[dict]) -> list[dict]:
     def of(kind, **where):
         return [r for r in rows if r.get("kind") == kind
                 and all(r.get(k) == v for k, v in where.items())]
@@ -337,13 +404,19 @@ def print_dataset(name: str, ds: dgps.ZooDataset, rows: list[dict]) -> None:
             f"{'lo':>9s} {'hi':>9s} {'cov':>4s} {'rel.err':>8s}  review")
     print(line)
     for r in rows:
+        avg = r.get("form") == "average"
         if r["kind"] in ("roas", "mroas", "lift"):
-            print(f"  {r['kind']:6s} {r['channel']:22s} {_g(r['true']):>9s} {_g(r['mean']):>9s} "
+            kind = ("a." if avg else "") + r["kind"]  # a. = from the model average
+            print(f"  {kind:6s} {r['channel']:22s} {_g(r['true']):>9s} {_g(r['mean']):>9s} "
                   f"{_g(r['median']):>9s} {_g(r['lower']):>9s} {_g(r['upper']):>9s} "
                   f"{'yes' if r['covered'] else 'NO':>4s} {_pct(r['rel_error']):>8s}  "
                   f"{r.get('review_flag', '')}")
+        elif r["kind"] == "weights":
+            print("  model average weights: " + ", ".join(
+                f"{k[7:]} {v:.2f}" for k, v in r.items() if k.startswith("weight_")))
         elif r["kind"] == "optimizer":
-            print(f"  optimizer: gain share {_g(r['gain_share'], 3)} (plan's true lift "
+            print(f"  {'averaged ' if avg else ''}optimizer: gain share "
+                  f"{_g(r['gain_share'], 3)} (plan's true lift "
                   f"{_g(r['plan_true_lift'])} of the optimum {_g(r['optimum_lift'])}; "
                   f"converged {r['converged']})")
         elif r["kind"] == "error":
@@ -389,12 +462,26 @@ def parse_args(argv=None):
                    help="JSON lines file (default benchmarks/results/zoo-YYYY-MM-DD[-draft].jsonl)")
     p.add_argument("--drift", action="store_true",
                    help="fit every set with a drifting base level (MMM(drift=True))")
+    p.add_argument("--average", action="store_true",
+                   help="also answer from mk.ModelAverage over the set's form, the other curve "
+                        "and the other carryover (rows with form='average')")
     p.add_argument("--list", action="store_true", help="list the data sets and exit")
+    p.add_argument("--pool", nargs="+", type=Path, metavar="JSONL", default=None,
+                   help="fit nothing: print the summary rows over these runs' rows together "
+                        "(e.g. the same zoo at several seeds)")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.pool:
+        pooled = [json.loads(line) for path in args.pool
+                  for line in path.read_text().splitlines() if line.strip()]
+        pooled = [row for row in pooled if row.get("kind") != "summary"]
+        pairs = {(r.get("dataset"), r.get("seed")) for r in pooled}
+        print(f"pooled {len(args.pool)} runs: {len(pairs)} (data set, seed) pairs")
+        print_summary(summarize(pooled))
+        return 0
     if args.list:
         for name, factory in dgps.ZOO.items():
             print(f"{name:26s} {factory(seed=args.seed).description}")
@@ -404,7 +491,8 @@ def main(argv=None) -> int:
     if unknown:
         print(f"unknown data set(s) {unknown}; choose from {list(dgps.ZOO)}", file=sys.stderr)
         return 2
-    suffix = ("-draft" if args.draft else "") + ("-drift" if args.drift else "")
+    suffix = (("-draft" if args.draft else "") + ("-drift" if args.drift else "")
+              + ("-average" if args.average else ""))
     out = args.out or ROOT / "benchmarks" / "results" / f"zoo-{dt.date.today()}{suffix}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
