@@ -333,3 +333,19 @@ def test_bad_construction_raises():
 def test_delayed_adstock_needs_two_lags():
     with pytest.raises(ValueError, match="max_lag >= 2"):
         DelayedAdstock(max_lag=1)
+
+
+def test_weibull_pdf_with_a_short_steep_scale_stays_finite():
+    """lam 0.19 and k 5.1 (a posterior draw of a zoo fit): WeibullPDF(l + 1) underflows to 0
+    at every lag, and the weights were 0 / 0 = NaN in numpy while the model's graph (PyTensor,
+    whose softmax rewrite is stable) was finite; the optimiser then stalled on a NaN."""
+    import pytensor.tensor as pt
+
+    ad = WeibullAdstock(max_lag=8, kind="pdf")
+    lam, k = np.array([0.19379, 2.0]), np.array([5.10508, 1.5])
+    w = ad.weights(lam=lam, k=k)
+    assert np.isfinite(w).all()
+    np.testing.assert_allclose(w.sum(axis=-1), 1.0)
+    assert w[0, 0] == pytest.approx(1.0)  # all weight on lag 0: the others are exp(-4000+)
+    graph = ad.weights(lam=pt.as_tensor_variable(lam), k=pt.as_tensor_variable(k)).eval()
+    np.testing.assert_allclose(w, graph, rtol=1e-12, atol=1e-300)

@@ -76,3 +76,15 @@ def test_solve_reaches_a_verified_optimum(problem):
     start = p.project(p.hist / p.hist.sum())
     assert result.value >= p.evaluate(start)[0]
     assert not p.kkt(start)  # the historical split is not optimal here
+
+
+def test_a_lift_that_is_not_a_number_is_not_an_optimum(problem):
+    """NaN compares false in every optimality test: a posterior draw whose lift overflowed
+    once made the optimiser return the start as "converged" (a Weibull adstock draw, fixed
+    in mmmkit.adstock); such a problem must say it did not converge, and why."""
+    p = problem()
+    value, grad = p.evaluate(p.project(np.array([0.5, 0.3, 0.2])))
+    p.evaluate = lambda y: (np.nan, np.zeros_like(y))
+    result = p.solve(n_starts=2, rng=np.random.default_rng(0))
+    assert not result.converged and "not a finite number" in result.message
+    assert np.isfinite(value) and np.isfinite(grad).all()  # the real problem is finite

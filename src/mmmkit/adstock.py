@@ -220,7 +220,14 @@ class WeibullAdstock(Adstock):
         if self.weibull_kind == "pdf":
             z = as_array(xp, lags + 1.0) / lam
             # pdf up to the constant k/lam, which normalisation removes; in logs for stability
-            return xp.exp((k - 1.0) * xp.log(z) - z**k)
+            log_w = (k - 1.0) * xp.log(z) - z**k
+            if xp is np:
+                # a short scale with a steep shape (lam 0.19, k 5.1: z**k > 4000 at every lag)
+                # underflows every weight to 0 and normalising gives NaN; the largest weight
+                # is 1 after this shift, which normalisation removes again. (PyTensor already
+                # rewrites exp(x) / sum(exp(x)) into a stable softmax in the model's graph.)
+                log_w = log_w - np.max(log_w, axis=-1, keepdims=True)
+            return xp.exp(log_w)
         # survival from lag 1 on; lag 0 is exactly 1 (0**k has no safe gradient in k)
         if len(lags) == 1:
             return xp.ones_like(lam * k)

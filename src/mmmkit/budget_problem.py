@@ -307,6 +307,13 @@ class BudgetProblem:
         there is (per-geo channel constraints), the optimality check with kink escapes
         (:meth:`escape_kinks`)."""
         y, message, success = self.explore(n_starts, rng)
+        value = self.evaluate(y)[0]
+        if not np.isfinite(value):  # NaN compares false everywhere: no test would catch it
+            return SolverResult(
+                y=y, value=value, converged=False, amounts=y * self.budget,
+                message="the lift is not a finite number on some posterior draws, so no split "
+                        "can be compared with another (a transform's value overflowed); the "
+                        "plan is the start, not an optimum")
         if self.per_geo and self.channel_constraints:
             converged = success
         else:
