@@ -202,3 +202,19 @@ show(mk.plots.budget_plan(model, plan), "budget_plan")
 path = report.write_report(model, OUT / "report.html", title="Robyn: budget plan", plan=plan,
                            scenario={"move 10% OOH to Facebook": moved, "double TV": doubled})
 print(f"report written: {path}")
+
+# %% [markdown]
+# ## 6. A planner page for the meeting
+#
+# Planners and finance want to try their own splits, many times, without Python.
+# `mk.planner.write_planner` writes one HTML file that works offline: a slider and a
+# currency box per channel for the next quarter-sized period (the last 13 fitted weeks by
+# default), the change in revenue with its 90% interval and the chance that it is positive,
+# marginal ROAS at the plan, a warning when a channel goes beyond the spend the data contain,
+# and buttons for the optimiser's split at a few budget levels. Its numbers are the ones
+# `scenarios.shift` gives on the same posterior draws.
+
+# %%
+page = mk.planner.write_planner(model, OUT / "planner.html")
+print(f"planner written: {page} ({page.stat().st_size / 1e6:.2f} MB)")
+

@@ -39,7 +39,7 @@ LAYERS: dict[str, int] = {
     "averaging": 6,
     # presentation
     "formatting": 7, "reading": 7, "figures": 7, "plots": 7, "planning_plots": 7,
-    "parameter_plots": 7, "report_text": 7, "report": 7,
+    "parameter_plots": 7, "report_text": 7, "report": 7, "planner_page": 7, "planner": 7,
     "__init__": 8,
 }
 MAX_MODULE_LINES = 800
