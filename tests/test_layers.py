@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "response": 6, "budget_problem": 6, "optimize": 6, "scenarios": 6, "evaluation": 6,
     "review": 6,
     "averaging": 6,
+    "changes": 6,
     # presentation
     "formatting": 7, "reading": 7, "figures": 7, "plots": 7, "planning_plots": 7,
     "parameter_plots": 7, "report_text": 7, "report": 7, "planner_page": 7, "planner": 7,

@@ -208,7 +208,8 @@ def _lift_test(sim, start: int = 40):
 def _state(model) -> dict:
     fitted = model.idata is not None
     return {"idata": model.idata, "data_": model.data_, "fit_info_": dict(model.fit_info_),
-            "lift_tests": model.lift_tests, "config": model.config(),
+            "provenance_": model.provenance_, "lift_tests": model.lift_tests,
+            "config": model.config(),
             "roas": model.roas() if fitted else None}
 
 
@@ -216,6 +217,7 @@ def _assert_unchanged(model, before: dict) -> None:
     assert model.idata is before["idata"] and model.data_ is before["data_"]
     assert model.lift_tests is before["lift_tests"]
     assert model.fit_info_ == before["fit_info_"]
+    assert model.provenance_ is before["provenance_"]  # the record of the fit that stands
     assert model.config() == before["config"]
     if before["roas"] is None:
         with pytest.raises(mk.NotFittedError):

@@ -34,6 +34,7 @@ _quiet_blas_notice()
 
 from mmmkit import (  # noqa: E402
     averaging,
+    changes,
     datasets,
     evaluation,
     planner,
@@ -46,6 +47,7 @@ from mmmkit import (  # noqa: E402
 )
 from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock  # noqa: E402
 from mmmkit.averaging import ModelAverage  # noqa: E402
+from mmmkit.changes import compare_models  # noqa: E402
 from mmmkit.drift import Drift  # noqa: E402
 from mmmkit.errors import DataError, ModelFileError  # noqa: E402
 from mmmkit.model import MMM, FitWarning, NotFittedError  # noqa: E402
@@ -78,6 +80,8 @@ __all__ = [
     "Saturation",
     "WeibullAdstock",
     "averaging",
+    "changes",
+    "compare_models",
     "datasets",
     "evaluation",
     "planner",
