@@ -22,7 +22,7 @@ LAYERS: dict[str, int] = {
     "errors": 0, "_xp": 0, "_threads": 0, "stats": 0, "scaling": 0,
     # input data: validation, dates, design matrices
     "rows": 1, "dates": 1, "weeks": 1, "columns": 1, "cells": 1, "informative": 1,
-    "validation": 1, "design": 1, "priors": 1,
+    "validation": 1, "design": 1, "priors": 1, "events": 1,
     # transforms and their priors
     "adstock": 2, "saturation": 2, "media_prior": 2, "calibration": 2,
     # graph, media kernel and the numpy posterior engine
