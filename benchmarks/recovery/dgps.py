@@ -458,6 +458,20 @@ def _flights(rng: np.random.Generator, n: int, level: float, on: tuple[int, int]
     return out
 
 
+def _national_flights(rng: np.random.Generator, n_geos: int, n: int, *, on: tuple[int, int],
+                      off: tuple[int, int], skip: float) -> np.ndarray:
+    """National flights (relative level about 1, cv 0.2) ``(G, T)``, each geo skipping each
+    flight with probability ``skip``."""
+    pattern = _flights(rng, n, 1.0, on=on, off=off, cv=0.2)
+    out = np.tile(pattern, (n_geos, 1))
+    flight = np.cumsum(np.diff(np.r_[0.0, pattern > 0]) > 0) * (pattern > 0)
+    for g in range(n_geos):
+        for f in np.unique(flight[flight > 0]):
+            if rng.random() < skip:
+                out[g, flight == f] = 0.0
+    return out
+
+
 def _price(rng: np.random.Generator, n: int, sd: float = 0.03, promo_rate: float = 0.08,
            depth: tuple[float, float] = (0.10, 0.20)) -> np.ndarray:
     """Relative price index around 1: AR(1) drift (sd ``sd``) and promotion weeks (share
@@ -723,13 +737,7 @@ def geo_pop_spread(seed: int = 0, n_geos: int = 20, weeks: int = 104) -> ZooData
     per_capita = np.array([0.05, 0.02, 0.015, 0.02])
     mix = _mean_one(rng, 0.3, (G, len(names)))
 
-    national_tv = _flights(rng, T, 1.0, on=(3, 6), off=(3, 7), cv=0.2)
-    tv = np.tile(national_tv, (G, 1))
-    flight_id = np.cumsum(np.diff(np.r_[0.0, national_tv > 0]) > 0) * (national_tv > 0)
-    for g in range(G):  # each geo skips some national flights
-        for f in np.unique(flight_id[flight_id > 0]):
-            if rng.random() < 0.1:
-                tv[g, flight_id == f] = 0.0
+    tv = _national_flights(rng, G, T, on=(3, 6), off=(3, 7), skip=0.1)
     search = np.stack([_always_on(rng, T, 1.0, cv=0.2, season=season, amp=0.2)
                        for _ in range(G)])
     social = np.stack([_always_on(rng, T, 1.0, cv=0.25) for _ in range(G)])
@@ -818,18 +826,8 @@ def geo_always_on(seed: int = 0, n_geos: int = 30, weeks: int = 156) -> ZooDatas
     per_capita = np.array([0.04, 0.015, 0.015, 0.02, 0.012, 0.008])
     mix = _mean_one(rng, 0.25, (G, len(names)))
 
-    def national_flights(on, off, skip):
-        pattern = _flights(rng, T, 1.0, on=on, off=off, cv=0.2)
-        out = np.tile(pattern, (G, 1))
-        flight = np.cumsum(np.diff(np.r_[0.0, pattern > 0]) > 0) * (pattern > 0)
-        for g in range(G):
-            for f in np.unique(flight[flight > 0]):
-                if rng.random() < skip:
-                    out[g, flight == f] = 0.0
-        return out
-
-    tv = national_flights((3, 6), (3, 7), 0.15)
-    ooh = national_flights((4, 8), (6, 12), 0.0)
+    tv = _national_flights(rng, G, T, on=(3, 6), off=(3, 7), skip=0.15)
+    ooh = _national_flights(rng, G, T, on=(4, 8), off=(6, 12), skip=0.0)
     radio = np.stack([_flights(rng, T, 1.0, on=(2, 5), off=(3, 9)) for _ in range(G)])
     search = np.stack([_always_on(rng, T, 1.0, cv=0.15, season=season, amp=0.35)
                        for _ in range(G)])
