@@ -14,30 +14,13 @@ import pytest
 import xarray as xr
 
 import mmmkit as mk
+from model_files import read_groups, write_groups
 
 
 @pytest.fixture
 def saved(national_fit, tmp_path) -> Path:
     path = tmp_path / "model.mmm"
     national_fit.save(path)
-    return path
-
-
-def _groups(path: Path) -> dict[str, xr.Dataset]:
-    """The file's groups in memory (the file closed), to edit and write back."""
-    import h5netcdf
-
-    with h5netcdf.File(path, "r") as f:
-        names = list(f.groups)
-    out = {}
-    for name in names:
-        with xr.open_dataset(path, group=name, engine="h5netcdf") as ds:
-            out[name] = ds.load()
-    return out
-
-
-def _write(groups: dict[str, xr.Dataset], path: Path) -> Path:
-    az.InferenceData(**groups).to_netcdf(str(path), engine="h5netcdf")
     return path
 
 
@@ -118,9 +101,9 @@ def _other_netcdf(saved: Path, tmp_path: Path) -> Path:
 def _edited(edit):
     """A saved file with ``edit(groups)`` applied: the arrays or the metadata JSON."""
     def make(saved: Path, tmp_path: Path) -> Path:
-        groups = _groups(saved)
+        groups = read_groups(saved)
         edit(groups)
-        return _write(groups, tmp_path / "edited.mmm")
+        return write_groups(groups, tmp_path / "edited.mmm")
     return make
 
 

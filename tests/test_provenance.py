@@ -18,6 +18,7 @@ import xarray as xr
 import mmmkit as mk
 from mmmkit import provenance
 from mmmkit.design import ModelData
+from model_files import read_groups, write_groups
 
 OLDER = "not recorded (file written by an older mmmkit)"
 
@@ -40,20 +41,11 @@ def _file_meta(path: Path) -> dict:
 
 def _rewrite_meta(path: Path, edit, out: Path) -> Path:
     """A copy of the model file at ``path`` whose metadata JSON went through ``edit(meta)``."""
-    import arviz as az
-    import h5netcdf
-
-    with h5netcdf.File(path, "r") as f:
-        names = list(f.groups)
-    groups = {}
-    for name in names:
-        with xr.open_dataset(path, group=name, engine="h5netcdf") as ds:
-            groups[name] = ds.load()
+    groups = read_groups(path)
     meta = json.loads(groups["posterior"].attrs["mmmkit"])
     edit(meta)
     groups["posterior"].attrs["mmmkit"] = json.dumps(meta)
-    az.InferenceData(**groups).to_netcdf(str(out), engine="h5netcdf")
-    return out
+    return write_groups(groups, out)
 
 
 # -- the fingerprint -----------------------------------------------------------------------------
