@@ -705,6 +705,60 @@ GEO_SOURCE = (
     "al. (2017), Geo-level Bayesian Hierarchical Media Mix Modeling, Google Inc.")
 
 
+def _geo_panel(*, name: str, description: str, rng: np.random.Generator, seed: int,
+               dates: pd.DatetimeIndex, geos: list[str], pop: np.ndarray, season: np.ndarray,
+               spend: np.ndarray, names: Sequence[str], alphas: Sequence[float],
+               curves: Sequence[Curve], shares: Sequence[float], effect_cv: float,
+               baseline_params: Mapping[str, float], noise_cv: float,
+               reallocation: tuple[str, str, float]) -> ZooDataset:
+    """The Meridian-style panels' shared structure, from spend ``(G, T, C)`` on.
+
+    Geometric adstock (8 lags) with ``alphas``; one Hill curve per channel in per-capita
+    units (the channel's typical per-capita week, times population); promo weeks per geo;
+    baseline ``tau_g (1 + season_amp season_t + trend_per_year t / 52 + promo_lift
+    promo_gt)`` with ``tau_g = 0.5 population_g exp(0.1 z_g)``; geo effects
+    ``population_g exp(effect_cv z_gc) b_c`` with ``b_c`` set so that the channels drive
+    ``shares`` of the KPI; noise sd ``noise_cv`` of each geo's mean KPI.
+    """
+    G, T, _ = spend.shape
+    kernels = np.stack([kernel("geometric", 8, alpha=a) for a in alphas])
+    ref_pc = (_typical(spend) / pop[:, None]).mean(axis=0)
+    ref = pop[:, None] * ref_pc[None, :]
+
+    promo = np.stack([_promo(rng, T) for _ in range(G)])
+    tau = 0.5 * pop * _mean_one(rng, 0.1, G)
+    t = np.arange(T)
+    b = baseline_params
+    baseline = tau[:, None] * (1.0 + b["season_amp"] * season + b["trend_per_year"] * t / 52
+                               + b["promo_lift"] * promo)
+
+    weight = pop[:, None] * _mean_one(rng, effect_cv, (G, len(names)))
+    proto = MediaProcess(tuple(names), kernels, tuple(curves), ref, weight)
+    beta = _effects(proto, spend, weight, shares, float(baseline.sum()))
+    process = MediaProcess(tuple(names), kernels, tuple(curves), ref, beta)
+    per_capita = beta / pop[:, None]
+    params = {
+        "channels": {
+            ch: {"adstock": {"kind": "geometric", "alpha": alphas[c], "max_lag": 8},
+                 "curve": {"kind": "hill", **curves[c].params,
+                           "ref_per_capita": float(ref_pc[c])},
+                 "beta_per_capita_mean": float(per_capita[:, c].mean()),
+                 "beta_per_capita_cv": float(per_capita[:, c].std() / per_capita[:, c].mean()),
+                 "target_share": shares[c]}
+            for c, ch in enumerate(names)},
+        "population": {g: float(p) for g, p in zip(geos, pop, strict=True)},
+        "baseline": {"per_capita": 0.5, **baseline_params},
+    }
+    return _assemble(
+        name=name, description=description, source=GEO_SOURCE, dates=dates, geos=geos,
+        spend=spend, baseline=baseline, controls={"promo": promo}, process=process, rng=rng,
+        noise_cv=noise_cv, opt_seed=seed,
+        model_kwargs=_kwargs(names, controls=["promo"], adstock="geometric", max_lag=8,
+                             geo="geo"),
+        reallocation=reallocation, params=params,
+    )
+
+
 def geo_pop_spread(seed: int = 0, n_geos: int = 20, weeks: int = 104) -> ZooDataset:
     """A geo panel whose populations spread 20x, in the style of Meridian's geo model.
 
@@ -746,48 +800,18 @@ def geo_pop_spread(seed: int = 0, n_geos: int = 20, weeks: int = 104) -> ZooData
     noise = _mean_one(rng, 0.15, (G, T, len(names)))
     spend = pattern * noise * (pop[:, None] * per_capita[None, :] * mix)[:, None, :]
 
-    alphas = [0.6, 0.15, 0.35, 0.45]
-    curves = (Curve("hill", {"K": 1.1, "S": 1.8}), Curve("hill", {"K": 0.8, "S": 1.0}),
-              Curve("hill", {"K": 1.3, "S": 1.3}), Curve("hill", {"K": 0.9, "S": 1.5}))
-    kernels = np.stack([kernel("geometric", 8, alpha=a) for a in alphas])
-    # one curve per channel in per-capita units: the typical per-capita week, times population
-    ref_pc = (_typical(spend) / pop[:, None]).mean(axis=0)
-    ref = pop[:, None] * ref_pc[None, :]
-
-    promo = np.stack([_promo(rng, T) for _ in range(G)])
-    tau = 0.5 * pop * _mean_one(rng, 0.1, G)
-    t = np.arange(T)
-    baseline = tau[:, None] * (1.0 + 0.10 * season + 0.03 * t / 52 + 0.06 * promo)
-
-    weight = pop[:, None] * _mean_one(rng, 0.35, (G, len(names)))
-    proto = MediaProcess(names, kernels, curves, ref, weight)
-    shares = [0.12, 0.08, 0.05, 0.05]
-    beta = _effects(proto, spend, weight, shares, float(baseline.sum()))
-    process = MediaProcess(names, kernels, curves, ref, beta)
-    params = {
-        "channels": {
-            ch: {"adstock": {"kind": "geometric", "alpha": alphas[c], "max_lag": 8},
-                 "curve": {"kind": "hill", **curves[c].params,
-                           "ref_per_capita": float(ref_pc[c])},
-                 "beta_per_capita_mean": float((beta[:, c] / pop).mean()),
-                 "beta_per_capita_cv": float((beta[:, c] / pop).std() / (beta[:, c] / pop).mean()),
-                 "target_share": shares[c]}
-            for c, ch in enumerate(names)},
-        "population": {g: float(p) for g, p in zip(geos, pop, strict=True)},
-        "baseline": {"per_capita": 0.5, "season_amp": 0.10, "trend_per_year": 0.03,
-                     "promo_lift": 0.06},
-    }
-    return _assemble(
+    return _geo_panel(
         name="geo_pop_spread",
         description=(f"Meridian-style geo panel: {G} geos x {T} weeks, populations 20x apart, "
                      "log-normal geo effects, national tv flights, always-on search/social, "
                      "local radio flights, promo control."),
-        source=GEO_SOURCE, dates=dates, geos=geos, spend=spend, baseline=baseline,
-        controls={"promo": promo}, process=process, rng=rng, noise_cv=0.04, opt_seed=seed,
-        model_kwargs=_kwargs(names, controls=["promo"], adstock="geometric", max_lag=8,
-                             geo="geo"),
-        reallocation=("tv", "search", 0.2), params=params,
-    )
+        rng=rng, seed=seed, dates=dates, geos=geos, pop=pop, season=season, spend=spend,
+        names=names, alphas=[0.6, 0.15, 0.35, 0.45],
+        curves=(Curve("hill", {"K": 1.1, "S": 1.8}), Curve("hill", {"K": 0.8, "S": 1.0}),
+                Curve("hill", {"K": 1.3, "S": 1.3}), Curve("hill", {"K": 0.9, "S": 1.5})),
+        shares=[0.12, 0.08, 0.05, 0.05], effect_cv=0.35,
+        baseline_params={"season_amp": 0.10, "trend_per_year": 0.03, "promo_lift": 0.06},
+        noise_cv=0.04, reallocation=("tv", "search", 0.2))
 
 
 def geo_always_on(seed: int = 0, n_geos: int = 30, weeks: int = 156) -> ZooDataset:
@@ -837,47 +861,19 @@ def geo_always_on(seed: int = 0, n_geos: int = 30, weeks: int = 156) -> ZooDatas
     noise = _mean_one(rng, 0.15, (G, T, len(names)))
     spend = pattern * noise * (pop[:, None] * per_capita[None, :] * mix)[:, None, :]
 
-    alphas = [0.55, 0.5, 0.35, 0.1, 0.3, 0.25]
-    curves = (Curve("hill", {"K": 1.2, "S": 1.8}), Curve("hill", {"K": 1.0, "S": 1.4}),
-              Curve("hill", {"K": 0.9, "S": 1.3}), Curve("hill", {"K": 0.8, "S": 1.0}),
-              Curve("hill", {"K": 1.1, "S": 1.2}), Curve("hill", {"K": 1.0, "S": 1.0}))
-    kernels = np.stack([kernel("geometric", 8, alpha=a) for a in alphas])
-    ref_pc = (_typical(spend) / pop[:, None]).mean(axis=0)
-    ref = pop[:, None] * ref_pc[None, :]
-
-    promo = np.stack([_promo(rng, T) for _ in range(G)])
-    tau = 0.5 * pop * _mean_one(rng, 0.1, G)
-    t = np.arange(T)
-    baseline = tau[:, None] * (1.0 + 0.12 * season + 0.04 * t / 52 + 0.05 * promo)
-
-    weight = pop[:, None] * _mean_one(rng, 0.3, (G, len(names)))
-    proto = MediaProcess(names, kernels, curves, ref, weight)
-    shares = [0.10, 0.03, 0.04, 0.07, 0.04, 0.025]
-    beta = _effects(proto, spend, weight, shares, float(baseline.sum()))
-    process = MediaProcess(names, kernels, curves, ref, beta)
-    params = {
-        "channels": {
-            ch: {"adstock": {"kind": "geometric", "alpha": alphas[c], "max_lag": 8},
-                 "curve": {"kind": "hill", **curves[c].params,
-                           "ref_per_capita": float(ref_pc[c])},
-                 "beta_per_capita_mean": float((beta[:, c] / pop).mean()),
-                 "target_share": shares[c]}
-            for c, ch in enumerate(names)},
-        "population": {g: float(p) for g, p in zip(geos, pop, strict=True)},
-        "baseline": {"per_capita": 0.5, "season_amp": 0.12, "trend_per_year": 0.04,
-                     "promo_lift": 0.05},
-    }
-    return _assemble(
+    return _geo_panel(
         name="geo_always_on",
         description=(f"Meridian-style geo panel: {G} geos x {T} weeks x 6 channels, three "
                      "flighted (tv, ooh, radio) and three always on (search seasonal, social, "
                      "display), log-normal populations and geo effects, promo control."),
-        source=GEO_SOURCE, dates=dates, geos=geos, spend=spend, baseline=baseline,
-        controls={"promo": promo}, process=process, rng=rng, noise_cv=0.05, opt_seed=seed,
-        model_kwargs=_kwargs(names, controls=["promo"], adstock="geometric", max_lag=8,
-                             geo="geo"),
-        reallocation=("tv", "social", 0.2), params=params,
-    )
+        rng=rng, seed=seed, dates=dates, geos=geos, pop=pop, season=season, spend=spend,
+        names=names, alphas=[0.55, 0.5, 0.35, 0.1, 0.3, 0.25],
+        curves=(Curve("hill", {"K": 1.2, "S": 1.8}), Curve("hill", {"K": 1.0, "S": 1.4}),
+                Curve("hill", {"K": 0.9, "S": 1.3}), Curve("hill", {"K": 0.8, "S": 1.0}),
+                Curve("hill", {"K": 1.1, "S": 1.2}), Curve("hill", {"K": 1.0, "S": 1.0})),
+        shares=[0.10, 0.03, 0.04, 0.07, 0.04, 0.025], effect_cv=0.3,
+        baseline_params={"season_amp": 0.12, "trend_per_year": 0.04, "promo_lift": 0.05},
+        noise_cv=0.05, reallocation=("tv", "social", 0.2))
 
 
 # =============================================================================================
