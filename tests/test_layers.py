@@ -19,7 +19,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "src" / "mmmkit"
 # Lower number = lower layer. A module may import modules of its own layer or below.
 LAYERS: dict[str, int] = {
     # foundations: no mmmkit imports beyond this layer
-    "errors": 0, "_xp": 0, "_threads": 0, "stats": 0, "scaling": 0,
+    "errors": 0, "_xp": 0, "_threads": 0, "stats": 0, "scaling": 0, "jsonvalues": 0,
     # input data: validation, dates, design matrices
     "rows": 1, "dates": 1, "weeks": 1, "columns": 1, "cells": 1, "informative": 1,
     "validation": 1, "design": 1, "priors": 1, "events": 1,

@@ -20,7 +20,6 @@ it), and a file written before provenance existed loads with a record saying so.
 from __future__ import annotations
 
 import json
-import math
 import os
 import secrets
 import warnings
@@ -36,6 +35,7 @@ from mmmkit.design import ModelData
 from mmmkit.drift import Drift
 from mmmkit.errors import ModelFileError
 from mmmkit.graph import LIKELIHOODS
+from mmmkit.jsonvalues import is_int, is_number
 from mmmkit.priors import Prior
 from mmmkit.provenance import check_record, data_mismatch, older_file
 from mmmkit.saturation import SATURATIONS, saturation_from_config
@@ -188,7 +188,7 @@ def _read_meta(path: Path, raw) -> dict:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise _error(path, f"its metadata does not say format {FORMAT!r}; {_REDO}.")
     version = meta.get("format_version")
-    if not _is_int(version) or version < 1:
+    if not is_int(version) or version < 1:
         raise _error(path, f"its format_version {version!r} is not a version number; {_REDO}.")
     if version > FORMAT_VERSION:
         raise _error(path, f"it was written in format version {version}, newer than this "
@@ -251,14 +251,14 @@ def check_config(config) -> None:
     both = set(channels) & set(controls)
     if both:
         raise ValueError(f"fields 'channels' and 'controls' both name {sorted(both)}.")
-    if not _is_int(config["seasonality"]) or config["seasonality"] < 0:
+    if not is_int(config["seasonality"]) or config["seasonality"] < 0:
         raise ValueError("field 'seasonality' must be a whole number >= 0, got "
                          f"{config['seasonality']!r}.")
     if not isinstance(config["trend"], bool):
         raise ValueError(f"field 'trend' must be true or false, got {config['trend']!r}.")
     drift = config.get("drift")
     if drift is not None and (not isinstance(drift, dict) or sorted(drift) != ["knot_weeks"]
-                              or not _is_int(drift["knot_weeks"]) or drift["knot_weeks"] < 4):
+                              or not is_int(drift["knot_weeks"]) or drift["knot_weeks"] < 4):
         raise ValueError("field 'drift' must be null or {\"knot_weeks\": a whole number >= 4}, "
                          f"got {drift!r}.")
     if config["likelihood"] not in LIKELIHOODS:
@@ -274,7 +274,7 @@ def check_config(config) -> None:
             if not isinstance(transform, dict) or transform.get("class") not in known:
                 raise ValueError(f"field {where} must name a transform class of "
                                  f"{sorted(known)}, got {transform!r}.")
-            if "max_lag" in transform and (not _is_int(transform["max_lag"])
+            if "max_lag" in transform and (not is_int(transform["max_lag"])
                                            or transform["max_lag"] < 1):
                 raise ValueError(f"field {where} max_lag must be a whole number >= 1, got "
                                  f"{transform['max_lag']!r}.")
@@ -309,18 +309,11 @@ def _priors(priors, where: str) -> None:
             if param == "dist":
                 continue
             numbers = value if isinstance(value, list) and value else [value]
-            if not all(_is_number(v) for v in numbers):
+            if not all(is_number(v) for v in numbers):
                 raise ValueError(f"field {where!r}: prior {name!r} parameter {param!r} must be "
                                  f"a finite number or a list of them, got {value!r}.")
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value))
 
 
 def model_from_config(cls, config):

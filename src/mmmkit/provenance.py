@@ -43,6 +43,7 @@ import pandas as pd
 
 from mmmkit.design import ModelData
 from mmmkit.diagnostics import summarize_diagnostics
+from mmmkit.jsonvalues import is_int, is_number
 
 PROVENANCE_VERSION = 1
 FINGERPRINT_LAYOUT = 1
@@ -268,7 +269,7 @@ def check_record(value) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError(f"field 'provenance' must be an object, got {_short(value)}.")
     version = value.get("provenance_version")
-    if not _is_int(version) or version < 1:
+    if not is_int(version) or version < 1:
         raise ValueError(f"field 'provenance.provenance_version' must be a version number, got "
                          f"{_short(version)}.")
     if version > PROVENANCE_VERSION:
@@ -283,9 +284,9 @@ def check_record(value) -> dict[str, Any]:
                          f"{_short(value['source'])}.")
     _check_data(value["data"])
     _check_table(value["fit"], "fit", lambda v: isinstance(v, str | bool) or v is None
-                 or _is_number(v), "plain values")
+                 or is_number(v), "plain values")
     diag = value["diagnostics"]
-    _check_table(diag, "diagnostics", lambda v: v is None or _is_number(v), "numbers or null")
+    _check_table(diag, "diagnostics", lambda v: v is None or is_number(v), "numbers or null")
     if sorted(diag) != sorted(DIAGNOSTIC_FIELDS):
         raise ValueError(f"field 'provenance.diagnostics' must hold {list(DIAGNOSTIC_FIELDS)}, "
                          f"got {sorted(diag)}.")
@@ -305,7 +306,7 @@ def _check_data(data) -> None:
         raise ValueError("field 'provenance.data.fingerprint' must be 64 hex characters, got "
                          f"{_short(data['fingerprint'])}.")
     for name in ("fingerprint_layout", "rows", "geos", "weeks"):
-        if not _is_int(data[name]) or data[name] < 1:
+        if not is_int(data[name]) or data[name] < 1:
             raise ValueError(f"field 'provenance.data.{name}' must be a whole number >= 1, got "
                              f"{_short(data[name])}.")
     for name in ("first_date", "last_date"):
@@ -326,13 +327,6 @@ def _check_field(value: dict, name: str, ok, what: str) -> None:
                          f"{_short(value[name])}.")
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value))
 
 
 def _short(value) -> str:
@@ -394,7 +388,7 @@ def card(model) -> str:
 
 
 def _count(n, noun: str) -> str:
-    if not _is_int(n):
+    if not is_int(n):
         return f"{n if n is not None else '?'} {noun}s"
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
@@ -416,7 +410,7 @@ def _how(fit: Mapping[str, Any]) -> str:
 
 def _seconds(fit: Mapping[str, Any], names: tuple[str, ...]) -> str:
     parts = [f"{name.removesuffix('_seconds')} {fit[name]:.1f} s" for name in names
-             if _is_number(fit.get(name))]
+             if is_number(fit.get(name))]
     return f"; {', '.join(parts)}" if parts else ""
 
 
