@@ -134,8 +134,8 @@ def build_pymc_model(
     free_channels = [ch for ch in media.order if ch not in roas_priors]
     coords = _coords(data, media, seasonality, roas_channels, free_channels, len(lift_tests))
     if drift is not None:
-        coords |= {"knot": drift.knot_dates(data.dates),
-                   "knot_step": drift.knot_dates(data.dates)[1:]}
+        knots = drift.knot_dates(data.dates)
+        coords |= {"knot": knots, "knot_step": knots[1:]}
     spend = media.reorder(data.scaled_spend())
     # ROAS counts carryover after the period, so its channels need the response in the tail
     tail = media.max_lag - 1 if roas_channels else 0
