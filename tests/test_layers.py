@@ -19,10 +19,10 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "src" / "mmmkit"
 # Lower number = lower layer. A module may import modules of its own layer or below.
 LAYERS: dict[str, int] = {
     # foundations: no mmmkit imports beyond this layer
-    "errors": 0, "_xp": 0, "_threads": 0, "stats": 0, "scaling": 0, "jsonvalues": 0,
+    "errors": 0, "hooks": 0, "_xp": 0, "_threads": 0, "stats": 0, "scaling": 0, "jsonvalues": 0,
     # input data: validation, dates, design matrices
     "rows": 1, "dates": 1, "weeks": 1, "columns": 1, "cells": 1, "informative": 1,
-    "validation": 1, "design": 1, "priors": 1, "events": 1,
+    "validation": 1, "design": 1, "revisions": 1, "priors": 1, "events": 1,
     # transforms and their priors
     "adstock": 2, "saturation": 2, "media_prior": 2, "calibration": 2,
     # graph, media kernel and the numpy posterior engine
@@ -32,15 +32,18 @@ LAYERS: dict[str, int] = {
     # inference: sampler control, drafts, diagnostics, files
     "approximate": 4, "inference": 4, "diagnostics": 4, "io": 4, "provenance": 4,
     # the estimator
-    "model": 5,
+    "model": 5, "refresh": 5,
     # analyses on the posterior engine
     "response": 6, "budget_problem": 6, "optimize": 6, "scenarios": 6, "evaluation": 6,
     "review": 6,
     "averaging": 6,
     "changes": 6,
+    "many": 6, "plan_files": 6, "actuals": 6, "summaries": 6,
     # presentation
     "formatting": 7, "reading": 7, "figures": 7, "plots": 7, "planning_plots": 7,
     "parameter_plots": 7, "report_text": 7, "report": 7, "planner_page": 7, "planner": 7,
+    "tracking": 7, "run_config": 7,
+    "cli": 8,
     "__init__": 8,
 }
 MAX_MODULE_LINES = 800

@@ -17,7 +17,59 @@ import pandas as pd
 from mmmkit.scaling import spend_scale, target_scale
 from mmmkit.validation import NATIONAL
 
-__all__ = ["NATIONAL", "ModelData", "fourier_features", "fourier_labels", "interleave_fourier"]
+__all__ = ["NATIONAL", "ModelData", "Scales", "fourier_features", "fourier_labels",
+           "interleave_fourier"]
+
+
+@dataclass(frozen=True)
+class Scales:
+    """The scales a fit divides its data by (:mod:`mmmkit.scaling`), held fixed on a refresh.
+
+    A refit on an extended history would otherwise rescale: a new mean spend per active week
+    moves every saturation parameter's meaning, a new mean KPI every effect's. Passing the
+    previous fit's scales (``model.fitted_data().scales()``) to ``MMM.fit(..., scales=)``
+    keeps each parameter in the same units, so the two posteriors can be compared number by
+    number.
+
+    Attributes
+    ----------
+    geos, channels, controls : the labels the arrays are laid out by.
+    spend_scale : ``(G, C)`` currency per active week; target_scale : ``(G,)`` KPI units;
+    control_mean, control_sd : ``(K,)`` the controls' own units.
+    period : ``(first, last)`` week of the fit the scales come from (text, for the record).
+    """
+
+    geos: tuple[str, ...]
+    channels: tuple[str, ...]
+    controls: tuple[str, ...]
+    spend_scale: np.ndarray
+    target_scale: np.ndarray
+    control_mean: np.ndarray
+    control_sd: np.ndarray
+    period: tuple[str, str] = ("", "")
+
+    def check(self, geos: Sequence[str], channels: Sequence[str],
+              controls: Sequence[str]) -> None:
+        """Raise ``ValueError`` unless these scales are laid out for ``geos, channels,
+        controls`` with positive, finite values."""
+        for name, have, want in (("geos", self.geos, geos), ("channels", self.channels, channels),
+                                 ("controls", self.controls, controls)):
+            if list(have) != list(want):
+                raise ValueError(
+                    f"scales are for {name} {list(have)[:10]}, the data have {list(want)[:10]}: "
+                    f"fixed scales need the same {name} in the same order (refit without "
+                    "scales= to derive new ones).")
+        g, c, k = len(geos), len(channels), len(controls)
+        shapes = {"spend_scale": (g, c), "target_scale": (g,), "control_mean": (k,),
+                  "control_sd": (k,)}
+        for name, shape in shapes.items():
+            value = np.asarray(getattr(self, name), dtype=float)
+            if value.shape != shape or not np.isfinite(value).all():
+                raise ValueError(f"scales.{name} must be {shape} finite numbers, got shape "
+                                 f"{value.shape}.")
+        for name in ("spend_scale", "target_scale", "control_sd"):
+            if (np.asarray(getattr(self, name)) <= 0).any():
+                raise ValueError(f"scales.{name} must be > 0 everywhere.")
 
 
 @dataclass
@@ -33,6 +85,8 @@ class ModelData:
     target : ``(G, T)`` KPI units.
     control_values : ``(G, T, K)`` the controls' own units.
     spend_scale : ``(G, C)``, target_scale : ``(G,)``, control_mean, control_sd : ``(K,)``.
+    scales : optional :class:`Scales` to use instead of those derived from these arrays (a
+        refresh keeps the previous fit's); its labels must match.
     """
 
     dates: pd.DatetimeIndex
@@ -42,6 +96,7 @@ class ModelData:
     spend: np.ndarray
     target: np.ndarray
     control_values: np.ndarray
+    scales: Scales | None = field(default=None, repr=False)
     spend_scale: np.ndarray = field(init=False)
     target_scale: np.ndarray = field(init=False)
     control_mean: np.ndarray = field(init=False)
@@ -56,6 +111,28 @@ class ModelData:
         self.control_mean = flat.mean(axis=0) if flat.size else np.zeros(k)
         sd = flat.std(axis=0) if flat.size else np.zeros(k)
         self.control_sd = np.where(sd > 0, sd, 1.0)
+        if self.scales is not None:
+            self.scales.check(self.geos, self.channels, self.controls)
+            self.spend_scale = np.asarray(self.scales.spend_scale, dtype=float).copy()
+            self.target_scale = np.asarray(self.scales.target_scale, dtype=float).copy()
+            self.control_mean = np.asarray(self.scales.control_mean, dtype=float).copy()
+            self.control_sd = np.asarray(self.scales.control_sd, dtype=float).copy()
+
+    def scales_used(self) -> Scales:
+        """These data's scales (held fixed when passed to a later fit)."""
+        period = (f"{self.dates[0]:%Y-%m-%d}", f"{self.dates[-1]:%Y-%m-%d}")
+        if self.scales is not None:
+            period = self.scales.period
+        return Scales(geos=tuple(self.geos), channels=tuple(self.channels),
+                      controls=tuple(self.controls), spend_scale=self.spend_scale.copy(),
+                      target_scale=self.target_scale.copy(),
+                      control_mean=self.control_mean.copy(), control_sd=self.control_sd.copy(),
+                      period=period)
+
+    @property
+    def scales_fixed(self) -> bool:
+        """Whether the scales came from an earlier fit rather than from these arrays."""
+        return self.scales is not None
 
     @property
     def n_geos(self) -> int:

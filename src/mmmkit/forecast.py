@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from mmmkit.design import ModelData
+from mmmkit.errors import DataError, FitWarning, warn_user
 from mmmkit.posterior import PosteriorEngine, subset_geos
+from mmmkit.validation import frame_to_arrays, validate_frame
 
 
 def forecast_spend(data: ModelData, new_spend: np.ndarray, new_dates: pd.DatetimeIndex,
@@ -51,3 +54,40 @@ def forecast_draws(engine: PosteriorEngine, spend: np.ndarray, new_dates: pd.Dat
         mean = sub.expected_target(spend, new_dates, controls, sl, history=history)
         out[sl] = mean + (sub.observation_noise(mean.shape, sl, rng) if include_noise else 0)
     return out
+
+
+def predict_frame(model, df: pd.DataFrame, *, include_noise: bool = True,
+                  seed: int | None = None) -> xr.DataArray:
+    """:meth:`mmmkit.MMM.predict`: draws ``(chain, draw, date[, geo])`` of the target (target
+    units) for the weeks and geos in ``df``, carryover from the fitted weeks included."""
+    data = model.fitted_data()
+    clean = validate_frame(
+        df, date=model.date, target=None, channels=model.channels, geo=model.geo,
+        controls=model.controls, min_weeks=1, require_spend=False, dayfirst=model.dayfirst,
+        date_format=model.date_format,
+    )
+    arrays = frame_to_arrays(clean, date=model.date, target=None, channels=model.channels,
+                             geo=model.geo, controls=model.controls)
+    geos = list(arrays["geos"])
+    unknown = [g for g in geos if g not in data.geos]
+    if unknown:
+        raise DataError(
+            f"column {model.geo!r} has geo {unknown[0]!r}, which the model was not fitted on "
+            f"(fitted geos: {data.geos[:10]}); predict only for fitted geos.")
+    geo_idx = [data.geos.index(g) for g in geos]
+    new_dates = arrays["dates"]
+    history = model.media.max_lag - 1
+    spend, gap = forecast_spend(data, arrays["spend"], new_dates, geo_idx, history)
+    if gap:
+        warn_user(f"{len(gap)} week(s) between the fitted period and the first predicted week "
+                  f"(from {gap[0].date()}) have no spend given; they count as zero spend. "
+                  "Include them in df for their carryover.", FitWarning)
+    engine = model.posterior_engine()
+    out = forecast_draws(engine, model.media.reorder(spend), new_dates, arrays["controls"],
+                         geo_idx, history, include_noise=include_noise, seed=seed)
+    da = xr.DataArray(
+        engine.reshape(out), dims=("chain", "draw", "geo", "date"),
+        coords={"chain": engine.chain_coord, "draw": engine.draw_coord, "geo": geos,
+                "date": new_dates}, name=model.target, attrs={"units": model.kpi_label},
+    )
+    return model.squeeze_geo(da.transpose("chain", "draw", "date", "geo"))

@@ -116,8 +116,14 @@ def build_pymc_model(
     roas_priors: Mapping[str, Prior] | None = None,
     lift_tests: Sequence[LiftTestArrays] = (),
     fused_media: bool = True,
+    first_observed: int = 0,
 ):
     """The PyMC model for ``data``; see the module docstring for the equations.
+
+    ``first_observed`` (a week index) leaves the weeks before it out of the likelihood: their
+    spend still carries over and they still centre the media term, but their KPI is not
+    counted (``MMM.fit(observe_from=)``, the sequential refresh that must not count the old
+    weeks a second time).
 
     ``roas_priors`` (``{channel: Prior}``) makes those channels' ROAS the parameter and
     derives their effect level from it; ``lift_tests`` adds each experiment's measured lift
@@ -176,11 +182,15 @@ def build_pymc_model(
             _lift_test_likelihood(data, media, lift_tests, transform_params, effect)
 
         sigma = priors["sigma"].create("sigma")
+        dims = ("geo", "date")
+        if first_observed:
+            model.add_coord("date_observed", data.dates[first_observed:])
+            mu, y, dims = mu[:, first_observed:], y[:, first_observed:], ("geo", "date_observed")
         if likelihood == "normal":
-            pm.Normal(OBSERVED, mu=mu, sigma=sigma, observed=y, dims=("geo", "date"))
+            pm.Normal(OBSERVED, mu=mu, sigma=sigma, observed=y, dims=dims)
         elif likelihood == "studentt":
             nu = priors["nu"].create("nu")
-            pm.StudentT(OBSERVED, nu=nu, mu=mu, sigma=sigma, observed=y, dims=("geo", "date"))
+            pm.StudentT(OBSERVED, nu=nu, mu=mu, sigma=sigma, observed=y, dims=dims)
         else:  # pragma: no cover - checked in MMM.__init__
             raise ValueError(likelihood)
     return model

@@ -65,6 +65,8 @@ def assemble_idata(engine: PosteriorEngine, posterior: xr.Dataset, sample_stats:
             "control_values": (("geo", "date", "control"), data.control_values),
             "spend_scale": (("geo", "channel"), data.spend_scale),
             "target_scale": (("geo",), data.target_scale),
+            "control_mean": (("control",), data.control_mean),
+            "control_sd": (("control",), data.control_sd),
         },
         coords={**geo_date, "channel": data.channels, "control": data.controls},
     )

@@ -31,7 +31,7 @@ import pandas as pd
 import xarray as xr
 
 from mmmkit.adstock import ADSTOCKS, adstock_from_config
-from mmmkit.design import ModelData
+from mmmkit.design import ModelData, Scales
 from mmmkit.drift import Drift
 from mmmkit.errors import ModelFileError
 from mmmkit.graph import LIKELIHOODS
@@ -370,9 +370,31 @@ def _model_data(path: Path, groups: dict[str, xr.Dataset], config: dict):
     if target.shape != shape or spend.shape[:2] != shape or controls.shape[:2] != shape:
         raise _error(path, f"its target {target.shape}, spend {spend.shape} and controls "
                      f"{controls.shape} do not cover the same geos and weeks; {_REDO}.")
-    return ModelData(dates=dates, geos=geos, channels=list(config["channels"]),
+    data = ModelData(dates=dates, geos=geos, channels=list(config["channels"]),
                      controls=list(config["controls"]), spend=spend, target=target,
                      control_values=controls)
+    return _saved_scales(path, const, data)
+
+
+def _saved_scales(path: Path, const: xr.Dataset, data: ModelData) -> ModelData:
+    """``data`` with the scales the fit used, where they are not the arrays' own (a fit with
+    ``scales=`` from an earlier fit, e.g. a refresh). Files written before the control scales
+    were saved carry only the spend and target scales; their controls' are the arrays' own."""
+    names = {"spend_scale": ("geo", "channel"), "target_scale": ("geo",),
+             "control_mean": ("control",), "control_sd": ("control",)}
+    saved = {name: (_array(path, const, "constant_data", name, dims)
+                    if name in const.data_vars else getattr(data, name))
+             for name, dims in names.items()}
+    if all(np.array_equal(saved[name], getattr(data, name)) for name in names):
+        return data
+    scales = Scales(geos=tuple(data.geos), channels=tuple(data.channels),
+                    controls=tuple(data.controls), **saved)
+    try:
+        return ModelData(dates=data.dates, geos=data.geos, channels=data.channels,
+                         controls=data.controls, spend=data.spend, target=data.target,
+                         control_values=data.control_values, scales=scales)
+    except ValueError as err:
+        raise _error(path, f"constant_data holds unusable scales ({err}); {_REDO}.") from None
 
 
 def _array(path: Path, ds: xr.Dataset, group: str, name: str, dims: tuple) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from mmmkit import provenance
+from mmmkit import hooks, provenance
 from mmmkit.adstock import ADSTOCK_KINDS, Adstock, GeometricAdstock
 from mmmkit.approximate import METHODS as APPROX_METHODS
 from mmmkit.approximate import approximation_warning
@@ -25,11 +25,11 @@ from mmmkit.calibration import (
     lift_tests_to_records,
     validate_lift_tests,
 )
-from mmmkit.design import NATIONAL, ModelData
+from mmmkit.design import NATIONAL, ModelData, Scales
 from mmmkit.diagnostics import convergence_warnings, summarize_diagnostics
 from mmmkit.drift import Drift, resolve_drift
-from mmmkit.errors import DataError, FitWarning, warn_user
-from mmmkit.forecast import forecast_draws, forecast_spend
+from mmmkit.errors import FitWarning, warn_user
+from mmmkit.forecast import predict_frame
 from mmmkit.graph import LIKELIHOODS, OBSERVED, build_pymc_model, merge_model_priors
 from mmmkit.inference import approximate, assemble_idata, compile_key, sample
 from mmmkit.io import check_evaluates, model_from_config, read_model, save_model
@@ -43,6 +43,7 @@ from mmmkit.posterior import (
     with_tail,
 )
 from mmmkit.priors import Prior
+from mmmkit.refresh import first_observed_week, fit_record, refresh_model
 from mmmkit.saturation import SATURATION_KINDS, HillSaturation, Saturation
 from mmmkit.specification import (
     check_column_names,
@@ -273,8 +274,9 @@ class MMM:
         return {"min_weeks": weeks,
                 "no_spend": "drop it from the MMM's channels (and from the frame if you like)"}
 
-    def prepare(self, df: pd.DataFrame) -> ModelData:
-        """Validate ``df`` and turn it into the model's arrays (no sampling)."""
+    def prepare(self, df: pd.DataFrame, scales: Scales | None = None) -> ModelData:
+        """Validate ``df`` and turn it into the model's arrays (no sampling); ``scales`` (an
+        earlier fit's ``fitted_data().scales_used()``) replaces the scales derived from it."""
         clean = validate_frame(
             df,
             date=self.date,
@@ -299,6 +301,7 @@ class MMM:
             spend=arrays["spend"],
             target=arrays["target"],
             control_values=arrays["controls"],
+            scales=scales,
         )
 
     def build_model(self, data: ModelData | None = None):
@@ -307,13 +310,13 @@ class MMM:
         return self._build_model(data, lift_test_arrays(self.lift_tests, data,
                                                         self.media.max_lags()))
 
-    def _build_model(self, data: ModelData, lift_arrays: list):
+    def _build_model(self, data: ModelData, lift_arrays: list, first_observed: int = 0):
         """The PyMC model for ``data`` calibrated with ``lift_arrays`` (not necessarily the
         model's own tests: :meth:`fit` builds with the new ones before it may attach them)."""
         return build_pymc_model(data, self.media, seasonality=self.seasonality, trend=self.trend,
                                 likelihood=self.likelihood, priors=self.model_priors,
                                 drift=self.drift, roas_priors=self.roas_priors,
-                                lift_tests=lift_arrays)
+                                lift_tests=lift_arrays, first_observed=first_observed)
 
     def _lift_tests(self, given: pd.DataFrame | None) -> pd.DataFrame | None:
         """``given`` validated, or the model's own tests when none are given."""
@@ -335,6 +338,8 @@ class MMM:
         lift_tests: pd.DataFrame | None = None,
         method: str = "nuts",
         init: str = "jitter",
+        scales: Scales | None = None,
+        observe_from=None,
     ) -> MMM:
         """Validate ``df``, sample the posterior with NUTS, and return ``self``.
 
@@ -363,6 +368,14 @@ class MMM:
             near zero, which mmmkit's scaled parameters keep close to the posterior;
             ``"advi"`` starts each chain at its own draw from a short ADVI fit (1000 gradient
             steps), for models whose custom priors put the posterior far from zero.
+        scales : an earlier fit's :class:`~mmmkit.design.Scales`
+            (``old.fitted_data().scales_used()``) instead of those of ``df``, so parameters
+            keep their units across refits (:meth:`refresh` passes them); same geos, channels
+            and controls.
+        observe_from : a date: weeks before it enter the model (their spend carries over,
+            they shape the baseline's features) but their KPI is left out of the likelihood.
+            For sequential updating (:meth:`refresh` with ``informed=True``), whose priors
+            already hold what those weeks said.
 
         Raises
         ------
@@ -381,10 +394,11 @@ class MMM:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}.")
         # nothing is assigned to self before the end: a failed or interrupted fit changes nothing
         tests = self._lift_tests(lift_tests)
-        data = self.prepare(df)
+        data = self.prepare(df, scales)
+        first = first_observed_week(data, observe_from)
         arrays = lift_test_arrays(tests, data, self.media.max_lags())  # for graph and key
-        model = self._build_model(data, arrays)
-        key = self._compile_key(data, arrays)
+        model = self._build_model(data, arrays, first)
+        key = self._compile_key(data, arrays, first)
         if method == "nuts":
             posterior, sample_stats, seconds = sample(
                 model, key=key, sampler=sampler, draws=draws, tune=tune, chains=chains,
@@ -404,9 +418,11 @@ class MMM:
         # before the assignment: with warnings turned into errors, a flagged fit fails whole
         for message in messages:
             warn_user(message, FitWarning)  # at the user's line, also via holdout()
-        info = {"method": method, "seed": seed, **info}
+        info = {"method": method, "seed": seed, **info,
+                **fit_record(data, first, scales)}
         self._set_fitted(lift_tests=tests, data=data, idata=idata, fit_info=info,
                          provenance=provenance.record(data, idata, info, diagnostics=diagnostics))
+        hooks.run("fit", self)  # after the assignment: a failing callback loses nothing
         return self
 
     def _set_fitted(self, *, lift_tests: pd.DataFrame | None, data: ModelData, idata,
@@ -429,8 +445,10 @@ class MMM:
         arrays = lift_test_arrays(self._lift_tests(lift_tests), data, self.media.max_lags())
         return self._compile_key(data, arrays)
 
-    def _compile_key(self, data: ModelData, arrays: list) -> str:
+    def _compile_key(self, data: ModelData, arrays: list, first_observed: int = 0) -> str:
         config = {k: v for k, v in self.config().items() if k not in DISPLAY_FIELDS}
+        if first_observed:  # the likelihood's first week is a constant of the graph
+            config["first_observed"] = first_observed
         if self.drift:  # the knots' count follows the weeks, which the compile leaves free
             config["drift_knots"] = self.drift.n_knots(data.n_weeks)
         return compile_key(config, data.geos, lift_tests=arrays,
@@ -654,37 +672,7 @@ class MMM:
         DataArray ``(chain, draw, date[, geo])`` in target units; with
         ``include_noise=False``, draws of the expected target instead of new observations.
         """
-        data = self.fitted_data()
-        clean = validate_frame(
-            df, date=self.date, target=None, channels=self.channels, geo=self.geo,
-            controls=self.controls, min_weeks=1, require_spend=False, dayfirst=self.dayfirst,
-            date_format=self.date_format,
-        )
-        arrays = frame_to_arrays(clean, date=self.date, target=None, channels=self.channels,
-                                 geo=self.geo, controls=self.controls)
-        geos = list(arrays["geos"])
-        unknown = [g for g in geos if g not in data.geos]
-        if unknown:
-            raise DataError(
-                f"column {self.geo!r} has geo {unknown[0]!r}, which the model was not fitted on "
-                f"(fitted geos: {data.geos[:10]}); predict only for fitted geos.")
-        geo_idx = [data.geos.index(g) for g in geos]
-        new_dates = arrays["dates"]
-        history = self.media.max_lag - 1
-        spend, gap = forecast_spend(data, arrays["spend"], new_dates, geo_idx, history)
-        if gap:
-            warn_user(f"{len(gap)} week(s) between the fitted period and the first predicted week "
-                      f"(from {gap[0].date()}) have no spend given; they count as zero spend. "
-                      "Include them in df for their carryover.", FitWarning)
-        engine = self.posterior_engine()
-        out = forecast_draws(engine, self.media.reorder(spend), new_dates, arrays["controls"],
-                             geo_idx, history, include_noise=include_noise, seed=seed)
-        da = xr.DataArray(
-            engine.reshape(out), dims=("chain", "draw", "geo", "date"),
-            coords={"chain": engine.chain_coord, "draw": engine.draw_coord, "geo": geos,
-                    "date": new_dates}, name=self.target, attrs={"units": self.kpi_label},
-        )
-        return self.squeeze_geo(da.transpose("chain", "draw", "date", "geo"))
+        return predict_frame(self, df, include_noise=include_noise, seed=seed)
 
     def from_posterior(self, df: pd.DataFrame, posterior: xr.Dataset, seed: int | None = 0
                        ) -> MMM:
@@ -743,6 +731,35 @@ class MMM:
                 "MMM option is not copied. Build the fresh model yourself and pass a function "
                 "that returns it (e.g. lambda: mk.MMM(...)) instead of the model.")
         return fresh
+
+    def refresh(self, df: pd.DataFrame, *, informed: bool = False,
+                lift_tests: pd.DataFrame | None = None, **fit_kwargs) -> MMM:
+        """A new fitted model of the extended history ``df``, with this model's
+        specification and scales; this model is left as it is.
+
+        The scales (mean spend per active week, mean KPI, the controls' centre and spread)
+        stay those of this fit, so every parameter keeps its units and the two posteriors
+        compare number by number (:func:`mmmkit.compare_models`). Sampler settings default to
+        this fit's (``fit_kwargs`` override them). See :mod:`mmmkit.refresh`.
+
+        Parameters
+        ----------
+        df : the weekly table of the whole history to refit: the old weeks (revised or not)
+            and the new ones, the same geos.
+        informed : ``False`` (default): a full refit with the original priors, the old weeks
+            in the likelihood again. ``True``: sequential updating; this posterior becomes the
+            prior (moment-matched per parameter) and only the weeks after this fit's last week
+            enter the likelihood, so the old weeks are not counted twice. Needs new weeks and
+            unrevised old ones.
+        lift_tests : experiments for the new fit; default this model's own (with
+            ``informed=True`` only new ones count: the old are in the prior already).
+
+        Raises
+        ------
+        DataError : other geos than this fit's; with ``informed=True``, no week after this
+            fit's last one, or revised values in the old weeks.
+        """
+        return refresh_model(self, df, informed=informed, lift_tests=lift_tests, **fit_kwargs)
 
     def card(self) -> str:
         """What was fitted, on which data, how, with which versions and when, in plain words
