@@ -194,3 +194,30 @@ def test_errors_name_what_to_change(national_sim, national_fit):
     orders = _fit(national_sim, national_sim.data, kpi_unit="orders")
     with pytest.raises(ValueError, match="kpi_label 'sales' vs 'orders'"):
         mk.compare_models(national_fit, orders)
+
+
+def test_the_report_shows_what_changed(refreshed, national_fit, tmp_path):
+    """The report's "What changed" section carries the comparison's own numbers."""
+    import re
+
+    from mmmkit.report import write_report
+
+    result = refreshed[1]
+    path = write_report(national_fit, tmp_path / "report.html", review=False, changes=result)
+    page = path.read_text()
+    section = page[page.index("<h2 id='changes'>"):page.index("<h2 id='appendix'>")]
+    assert "href='#changes'" in page
+    for line in result.summary().splitlines():
+        assert html_escape(line) in section
+    for ch, r in result.channels.iterrows():
+        row = re.search(rf"<th scope='row'>{ch}</th>(.*?)</tr>", section).group(1)
+        assert f"<b>{r['roas_old']:.2f}</b>" in row and f"<b>{r['roas_new']:.2f}</b>" in row
+        assert f"{100 * r['prob_increase']:.0f}%" in row
+    assert "Revised history" in section and "4 value(s)" in section
+    assert "Recommended split for the same budget" in section
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)

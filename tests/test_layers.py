@@ -41,7 +41,8 @@ LAYERS: dict[str, int] = {
     "many": 6, "plan_files": 6, "actuals": 6, "summaries": 6,
     # presentation
     "formatting": 7, "reading": 7, "figures": 7, "plots": 7, "planning_plots": 7,
-    "parameter_plots": 7, "report_text": 7, "report": 7, "planner_page": 7, "planner": 7,
+    "parameter_plots": 7, "report_text": 7, "report_sections": 7, "report": 7,
+    "planner_page": 7, "planner": 7,
     "tracking": 7, "run_config": 7,
     "cli": 8,
     "__init__": 8,

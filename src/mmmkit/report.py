@@ -9,7 +9,8 @@ and its share of the target, ROAS and marginal ROAS per channel, and for a KPI t
 revenue the cost per KPI unit, each with its credible interval); the model's health
 (divergences, r-hat, ESS, fit) with a green / amber / red verdict and what to do; the charts
 of :mod:`mmmkit.plots` (the decomposition against a stated baseline reference); the budget
-plan and scenario when given; the findings of :func:`mmmkit.review.review`; a technical
+plan, scenario and what changed since the previous model when given (the last from
+:func:`mmmkit.compare_models`); the findings of :func:`mmmkit.review.review`; a technical
 appendix (prior vs posterior, rank plots, specification) and a glossary.
 
 Units come from the model: the KPI's (``model.kpi_label``) and the spend's (``currency=``,
@@ -25,13 +26,10 @@ report reads the model and the analyses' results (:mod:`mmmkit.scenarios`,
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import html
-import io
 from collections.abc import Mapping
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -43,7 +41,6 @@ from mmmkit.formatting import (
     cpa_label,
     currency_label,
     flat,
-    interval_label,
     is_revenue,
     kpi_label,
     kpi_quantity,
@@ -56,17 +53,18 @@ from mmmkit.formatting import (
     period,
     ratio,
     roas_unit,
-    table_html,
     with_interval,
 )
 from mmmkit.reading import (
     actual_spend,
-    lift_total,
     memoize,
-    plan_allocation,
-    plan_reference,
     read,
-    summary_frame,
+)
+from mmmkit.report_sections import (
+    changes_section,
+    figure_html,
+    plan_section,
+    scenario_section,
 )
 from mmmkit.report_text import (
     CSS,
@@ -294,143 +292,6 @@ def _overall(checks: pd.DataFrame) -> str:
 # ---------------------------------------------------------------------------------------------
 # Pieces: images, tables, optional sections
 # ---------------------------------------------------------------------------------------------
-def _img(fig, alt: str, dpi: int = 100) -> str:
-    """The figure as an inline PNG ``<img>`` (base64 data URI)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
-    _close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}'>"
-
-
-def _close(fig) -> None:
-    """Release a figure; pyplot-managed ones (none of ours, but arviz's could be) too."""
-    import matplotlib.pyplot as plt
-
-    if plt.fignum_exists(getattr(fig, "number", -1)):
-        plt.close(fig)
-
-
-def _figure(title: str, anchor: str, fig, caption: str) -> str:
-    return (f"<figure id='{anchor}'><figcaption><b>{html.escape(title)}.</b> {caption}"
-            f"</figcaption>{_img(fig, title)}</figure>")
-
-
-def _plan_html(model, plan, prob: float, currency: str | None) -> str:
-    actual = plan_reference(model, plan)
-    planned = plan_allocation(model, plan)
-    table = pd.DataFrame({
-        "actual spend": actual, "actual share": actual / actual.sum() if actual.sum() else 0.0,
-        "planned spend": planned,
-        "planned share": planned / planned.sum() if planned.sum() else 0.0,
-        "change": planned - actual,
-    })
-    table.index.name = "channel"
-    table.loc["total"] = [actual.sum(), 1.0, planned.sum(), 1.0, planned.sum() - actual.sum()]
-    money_cols = ("actual spend", "planned spend", "change")
-    parts = ["<h2 id='plan'>Budget plan</h2>",
-             "<p>The plan's spend per channel over the planning period against what was "
-             "actually spent. Each channel keeps the shape of its historical weekly pattern, "
-             "scaled to its new total.</p>"]
-    if getattr(plan, "converged", True) is False:
-        parts.append(
-            "<p class='callout'><span class='badge red'>red</span> The optimiser did not "
-            f"converge ({html.escape(str(getattr(plan, 'message', '')))}): treat this plan as "
-            "a draft and rerun the optimisation.</p>")
-    parts += _limits_html(plan)
-    parts.append(table_html(table.rename(columns={"actual share": "share (actual)",
-                                                  "planned share": "share (plan)"}),
-                            prob=prob, money_cols=money_cols, currency=currency))
-    t = html.escape(kpi_quantity(model))
-    lift = lift_total(plan, prob)
-    if lift is not None:
-        mean, lower, upper = lift
-        parts.append(
-            f"<p class='callout'>Expected change in {t} with this plan "
-            f"instead of the actual split: <b>{mean:+,.0f}</b> ({interval_label(prob)} "
-            f"{lower:+,.0f} to {upper:+,.0f}).</p>")
-    summary = summary_frame(getattr(plan, "lift", None), prob)
-    if summary is not None:
-        parts.append(f"<p>Change in {t} by channel ({interval_label(prob)}; the chance of an "
-                     "increase is the share of posterior draws in which the change is above "
-                     f"zero; spend change in {html.escape(currency_label(model, currency))}):</p>")
-        parts.append(table_html(summary, prob=prob, money_cols=("spend_change",),
-                                 currency=currency))
-    uncertainty = getattr(plan, "uncertainty", None)
-    if isinstance(uncertainty, pd.DataFrame) and not uncertainty.empty:
-        parts.append("<p>How firmly the data back the split: the best allocation when the "
-                     "budget is optimised for individual posterior draws "
-                     f"({html.escape(currency_label(model, currency))}). Wide ranges mean the "
-                     "data do not pin the split down; a channel held at a bound in most draws "
-                     "has a narrow range from the bound, not from the data (see the reading)."
-                     "</p>")
-        money = [c for c in ("mean", "median", "lower", "upper") if c in uncertainty]
-        parts.append(table_html(uncertainty, prob=prob, money_cols=tuple(money),
-                                 currency=currency))
-    parts.append(_figure("Budget plan against the actual split", "fig-plan",
-                         plots.budget_plan(model, plan, currency=currency, prob=prob),
-                         "Grey: actual spend; blue: planned spend. Labels give the amount and "
-                         "the share of its total."))
-    return "".join(parts)
-
-
-def _limits_html(plan) -> list[str]:
-    """Callouts for bounds the plan presses against and for weekly spend beyond the data."""
-    parts = []
-    bounds = getattr(plan, "bounds", None)
-    if isinstance(bounds, pd.DataFrame) and (bounds["binding"] != "").any():
-        items = ", ".join(f"{html.escape(str(ch))} at its {side} bound ({row:,.0f})"
-                          for ch, side, row in (
-                              (ch, r["binding"], r[r["binding"]]) for ch, r in bounds.iterrows()
-                              if r["binding"]))
-        parts.append(
-            f"<p class='callout'><span class='badge amber'>bounds</span> The plan sits at "
-            f"limits: {items}. The model would move these channels further; the limits keep "
-            "the plan near the spend it learned from. Widen them only with evidence (a test) "
-            "for spend levels outside the data.</p>")
-    lift = getattr(plan, "lift", None)
-    table = getattr(lift, "extrapolation", None)
-    if isinstance(table, pd.DataFrame) and table["beyond"].any():
-        items = ", ".join(
-            f"{html.escape(str(ch))} (highest week {r['ratio']:.2f}x the highest fitted week, "
-            f"{int(r['weeks_beyond'])} week(s) above it)"
-            for ch, r in table[table["beyond"]].iterrows())
-        parts.append(
-            f"<p class='callout'><span class='badge amber'>beyond the data</span> This plan "
-            f"spends more in some weeks than the data ever did: {items}. Its lift there is the "
-            "fitted curve's shape extrapolated, an assumption rather than a measurement.</p>")
-    return parts
-
-
-def _scenario_html(model, scenario, prob: float, currency: str | None) -> str:
-    items = scenario.items() if isinstance(scenario, Mapping) else [("scenario", scenario)]
-    t = html.escape(kpi_quantity(model))
-    parts = ["<h2 id='scenario'>Scenario</h2>",
-             f"<p>What-if results: the change in {t} against the actual spend, carryover "
-             "after the changed weeks included; the chance of an increase is the share of "
-             "posterior draws in which the change is above zero, the spend change is in "
-             f"{html.escape(currency_label(model, currency))}. Every number comes from "
-             "posterior draws, with its interval.</p>"]
-    for name, result in items:
-        if not isinstance(scenario, Mapping):  # one unnamed result: its own description
-            name = getattr(result, "description", "") or name
-        parts.append(f"<h3>{html.escape(str(name))}</h3>")
-        total = lift_total(SimpleNamespace(lift=result), prob)
-        if total is not None:
-            mean, lower, upper = total
-            parts.append(
-                f"<p class='callout'>Change in {t}: <b>{mean:+,.0f}</b>"
-                f" ({interval_label(prob)} {lower:+,.0f} to {upper:+,.0f}).</p>")
-        parts += _limits_html(SimpleNamespace(lift=result))
-        summary = summary_frame(result, prob)
-        if summary is not None:
-            parts.append(table_html(summary, prob=prob, money_cols=("spend_change",),
-                                     currency=currency))
-        elif total is None:
-            parts.append(f"<pre>{html.escape(str(result))}</pre>")
-    return "".join(parts)
-
-
 _SEVERITY_BADGE = {"problem": RED, "warning": AMBER, "info": GREEN}
 
 
@@ -585,6 +446,7 @@ def write_report(
     currency: str | None = None,
     review: Review | bool | None = True,
     reference: str | Mapping[str, float] = "min",
+    changes=None,
 ) -> Path:
     """Write a self-contained HTML report of a fitted model.
 
@@ -613,6 +475,9 @@ def write_report(
         drivers against, as in :meth:`mmmkit.MMM.baseline`: ``"min"`` (default) shows what
         each control, the trend and seasonality drove above its floor; ``"mean"`` the
         model's centring; or ``{control: value}``. The chart's caption states it.
+    changes : optional :class:`mmmkit.changes.ModelChanges` (``mk.compare_models(previous,
+        model)``): a section on what changed since the previous model (ROAS before and after
+        with the chance of an increase, the split for the same budget, revised history).
 
     Returns
     -------
@@ -633,11 +498,14 @@ def write_report(
         nav_items = [("summary", "Summary"), ("headline", "Numbers"),
                      ("health", "Model health"), ("charts", "Charts")]
         if plan is not None:
-            sections.append(_plan_html(model, plan, prob, currency))
+            sections.append(plan_section(model, plan, prob, currency))
             nav_items.append(("plan", "Budget plan"))
         if scenario is not None:
-            sections.append(_scenario_html(model, scenario, prob, currency))
+            sections.append(scenario_section(model, scenario, prob, currency))
             nav_items.append(("scenario", "Scenario"))
+        if changes is not None:
+            sections.append(changes_section(changes, prob, currency))
+            nav_items.append(("changes", "What changed"))
         review_html = _review_section(model, review)
         if review_html is not None:
             sections.append(review_html)
@@ -683,24 +551,24 @@ def _chart_sections(model, prob: float, currency: str | None, reference) -> list
         "reference", reference)))
     return [
         "<h2 id='charts'>Charts</h2>",
-        _figure("Model fit", "fig-fit", plots.fit(model, prob=prob),
+        figure_html("Model fit", "fig-fit", plots.fit(model, prob=prob),
                 f"Actual {t} (black) against the model's prediction (blue line) and its "
                 f"{lvl} predictive band, in {kpi} per week. Weeks far outside the band point "
                 "to something the model does not know about (an event, a stock-out, a data "
                 "error)."),
-        *([] if model.geo is None else [_figure(
+        *([] if model.geo is None else [figure_html(
             "Model fit by geo", "fig-fit-geo", plots.fit(model, prob=prob, by_geo=True),
             "The same comparison for each geo (the largest 12 when there are more).")]),
-        _figure("Where the target came from", "fig-contributions",
+        figure_html("Where the target came from", "fig-contributions",
                 plots.contributions(model, prob=prob),
                 f"Each week's {t} split into the baseline (grey) and each channel's "
                 f"contribution (colours), with the actual {t} on top."),
-        _figure("Media contributions", "fig-media",
+        figure_html("Media contributions", "fig-media",
                 plots.contributions(model, prob=prob, media_only=True),
                 "The channels' layers of the chart above on their own, stacked from zero, so "
                 f"that small channels are visible; the hatched band is the {lvl} interval of "
                 "all media together."),
-        _figure("Totals by source", "fig-waterfall",
+        figure_html("Totals by source", "fig-waterfall",
                 plots.waterfall(model, prob=prob, reference=reference),
                 f"Total {t} over the period built up step by step: baseline components, "
                 "then each channel, ending at the model's expected total (the diamond is "
@@ -708,7 +576,7 @@ def _chart_sections(model, prob: float, currency: str | None, reference) -> list
                 "; the base level holds the rest, so each control's step is what it drove "
                 "against that reference."),
         *_planning_figures(model, prob, currency),
-        _figure("Carryover", "fig-adstock", plots.adstock(model, prob=prob),
+        figure_html("Carryover", "fig-adstock", plots.adstock(model, prob=prob),
                 "How each channel's effect spreads over the weeks after the spend."),
     ]
 
@@ -727,11 +595,11 @@ def _planning_figures(model, prob: float, currency: str | None) -> list[str]:
                      "break-even and no line marks it.")
         curve_note = ""
     return [
-        _figure("ROAS and marginal ROAS", "fig-roas",
+        figure_html("ROAS and marginal ROAS", "fig-roas",
                 plots.roas(model, prob=prob, marginal=True, currency=currency),
                 f"Dots are means, bars the credible intervals (the numbers beside them); "
                 f"{roas_note} Compare channels by marginal ROAS when moving budget."),
-        _figure("Response curves", "fig-response",
+        figure_html("Response curves", "fig-response",
                 plots.response_curves(model, prob=prob, currency=currency),
                 f"Extra {html.escape(kpi_quantity(model))} for more or less spend in each "
                 "channel (same weekly pattern, "
@@ -743,11 +611,11 @@ def _appendix_sections(model, currency: str | None) -> list[str]:
     """Prior vs posterior, rank plots, specification, provenance and the glossary."""
     return [
         "<h2 id='appendix'>Technical appendix</h2>",
-        _figure("Prior vs posterior", "fig-priors", plots.prior_posterior(model),
+        figure_html("Prior vs posterior", "fig-priors", plots.prior_posterior(model),
                 "Grey: what the model assumed before seeing data; blue: after. A blue "
                 "shape that looks like the grey one means the data said little about that "
                 "parameter, so the prior decides it."),
-        _figure("Sampler rank plots", "fig-rank", plots.diagnostics(model),
+        figure_html("Sampler rank plots", "fig-rank", plots.diagnostics(model),
                 "For a healthy fit each chain's bars are flat around the dashed line."),
         "<h3>Specification</h3>",
         _spec_html(model),
