@@ -114,6 +114,12 @@ class BudgetPlan:
         return self.lift.extrapolation
 
     @property
+    def model(self):
+        """The fitted :class:`~mmmkit.MMM` the plan was made with (what a saved plan records
+        as its provenance: ``mmmkit.plan_files.save_plan``)."""
+        return self._frame_info.get("model")
+
+    @property
     def binding(self) -> list[str]:
         """Optimised channels sitting at a bound."""
         if self.bounds is None:
