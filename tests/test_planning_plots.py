@@ -144,3 +144,24 @@ def test_budget_plan_with_lift_and_bad_channel(national_fit):
     assert "currency units" in fig.axes[0].get_ylabel()
     with pytest.raises(ValueError, match="not a model channel"):
         plots.budget_plan(national_fit, FakePlan(pd.Series({"radio": 1.0})))
+
+
+def test_plan_vs_actual_draws_the_band_and_marks_weeks_outside_it():
+    from types import SimpleNamespace
+
+    dates = pd.date_range("2024-01-01", periods=6, freq="7D")
+    weekly = pd.DataFrame({"date": dates, "actual": [10.0, 11, 30, 9, 12, 2],
+                           "mean": [10.0] * 6, "lower": [8.0] * 6, "upper": [13.0] * 6})
+    weekly["inside"] = weekly["actual"].between(weekly["lower"], weekly["upper"])
+    check = SimpleNamespace(weekly_total=weekly, prob=0.9, units="sales", coverage=4 / 6,
+                            drift=False)
+    fig = plots.plan_vs_actual(check)
+    (ax,) = visible_axes(fig)
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(8.0) and band[:, 1].max() == pytest.approx(13.0)
+    inside, outside = ax.collections[1], ax.collections[2]
+    assert len(inside.get_offsets()) == 4 and len(outside.get_offsets()) == 2
+    np.testing.assert_allclose(np.sort(np.asarray(outside.get_offsets())[:, 1]), [2.0, 30.0])
+    assert "67% of weeks inside the 90% band; no drift flagged" in ax.get_title()
+    assert ax.get_ylabel() == "sales per week"
+    assert "actual, outside the band" in legend_texts(fig)

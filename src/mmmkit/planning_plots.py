@@ -48,7 +48,8 @@ from mmmkit.reading import (
 from mmmkit.scenarios import response_curves as scenario_response_curves
 from mmmkit.stats import check_prob
 
-__all__ = ["DEFAULT_MULTIPLIERS", "budget_plan", "response_curve_draws", "response_curves"]
+__all__ = ["DEFAULT_MULTIPLIERS", "budget_plan", "plan_vs_actual", "response_curve_draws",
+           "response_curves"]
 
 DEFAULT_MULTIPLIERS = np.round(np.linspace(0.0, 2.0, 21), 6)
 
@@ -301,4 +302,45 @@ def budget_plan(model, plan, currency: str | None = None, *, prob: float = 0.9) 
         title += (f"\nexpected change in {kpi_quantity(model)}: {mean:+,.0f} "
                   f"({interval_label(prob)} {lower:+,.0f} to {upper:+,.0f})")
     ax.set_title(title, fontsize=10)
+    return fig
+
+
+def plan_vs_actual(check) -> Figure:
+    """The weeks after the fitted period: the actual KPI against the model's predictive band
+    for the spend actually used (a :class:`mmmkit.actuals.PlanCheck`).
+
+    Parameters
+    ----------
+    check : what ``mmmkit.actuals.plan_vs_actual(model, actual_df, ...)`` returns.
+
+    Returns
+    -------
+    Figure with one axes: the predictive mean (line) and its ``check.prob`` band per week,
+    summed over the geos (KPI units, ``check.units``), the actual KPI as dots, filled where
+    inside the band and open where outside; the title says the coverage against nominal and
+    whether drift was flagged.
+    """
+    weekly = check.weekly_total
+    dates = pd.DatetimeIndex(weekly["date"])
+    fig = ImageFigure(figsize=(7.5, 4.0), layout="constrained")
+    ax = fig.subplots()
+    ax.fill_between(dates, weekly["lower"], weekly["upper"], color=PREDICTED_COLOR, alpha=0.2,
+                    label=f"{level(check.prob)} predictive band")
+    ax.plot(dates, weekly["mean"], color=PREDICTED_COLOR, lw=1.5,
+            label="predicted for the spend used")
+    inside = weekly["inside"].to_numpy(dtype=bool)
+    ax.scatter(dates[inside], weekly["actual"][inside], color=ACTUAL_COLOR, s=18, zorder=3,
+               label="actual, inside the band")
+    if (~inside).any():
+        ax.scatter(dates[~inside], weekly["actual"][~inside], facecolors="white",
+                   edgecolors=NEGATIVE_COLOR, s=30, zorder=3, label="actual, outside the band")
+    ax.set_ylabel(f"{check.units} per week")
+    ax.set_xlabel("week")
+    compact_ticks(ax, "y")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    verdict = "drift flagged" if check.drift else "no drift flagged"
+    ax.set_title(f"Actuals against the model's prediction: {check.coverage:.0%} of weeks "
+                 f"inside the {level(check.prob)} band; {verdict}", fontsize=10)
+    fig.autofmt_xdate()
     return fig

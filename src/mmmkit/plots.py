@@ -81,6 +81,7 @@ from mmmkit.parameter_plots import (
 from mmmkit.planning_plots import (
     DEFAULT_MULTIPLIERS,
     budget_plan,
+    plan_vs_actual,
     response_curve_draws,
     response_curves,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "key_parameters",
     "plan_allocation",
     "plan_reference",
+    "plan_vs_actual",
     "prior_posterior",
     "response_curve_draws",
     "response_curves",
