@@ -145,7 +145,7 @@ def test_informed_refresh_needs_new_and_unrevised_weeks(old, series):
         old.refresh(old_df, informed=True)
     revised = df.copy()
     revised.loc[5, "sales"] *= 1.5
-    with pytest.raises(mk.DataError, match="column 'sales' on .* revised values"):
+    with pytest.raises(mk.DataError, match=r"column 'sales' on .* revised values"):
         old.refresh(revised, informed=True)
     assert revised.loc[5, "sales"] == df.loc[5, "sales"] * 1.5  # the caller's frame as given
     earlier = df.copy()
@@ -161,7 +161,7 @@ def test_refresh_and_fit_arguments_are_checked_before_fitting(old, series):
     with pytest.raises(ValueError, match="refresh sets scales= itself"):
         old.refresh(df, scales=old.fitted_data().scales_used())
     model = mk.MMM(**series[2])
-    with pytest.raises(ValueError, match="observe_from=.* after the last week"):
+    with pytest.raises(ValueError, match=r"observe_from=.* after the last week"):
         model.fit(df, observe_from="2100-01-01", **FIT)
     with pytest.raises(ValueError, match="observe_from must be a date"):
         model.fit(df, observe_from=[1, 2], **FIT)

@@ -99,20 +99,29 @@ def parse_numeric(raw: pd.Series, *, name: Any, rows: Rows) -> np.ndarray:
     return values
 
 
-def check_finite(values: dict[Any, np.ndarray], channels: list[str], rows: Rows) -> None:
-    """No NaN or +/-inf in target, channels or controls (``values`` maps column to floats)."""
-    bad_cols = [col for col, v in values.items() if not np.isfinite(v).all()]
+def check_finite(values: dict[Any, np.ndarray], channels: list[str], rows: Rows,
+                 missing_ok: tuple = (), target: Any = None) -> None:
+    """No NaN or +/-inf in target, channels or controls (``values`` maps column to floats);
+    the columns in ``missing_ok`` may hold NaN (an uneven panel's unobserved KPI weeks)."""
+    def bad_of(col):
+        v = values[col]
+        return np.isinf(v) if col in missing_ok else ~np.isfinite(v)
+
+    bad_cols = [col for col in values if bad_of(col).any()]
     if not bad_cols:
         return
     col = bad_cols[0]
     v = values[col]
-    bad = ~np.isfinite(v)
+    bad = bad_of(col)
     pos = first_true(bad)
     what = "is missing (NaN)" if np.isnan(v[pos]) else f"is infinite ({value_text(v[pos])})"
     fill = "the spend (0 if nothing ran that week)" if col in channels else "a finite value"
+    unknown = (', or pass missing_weeks="mask" to leave weeks whose KPI is unknown out of the '
+               "likelihood" if col == target and target is not None and np.isnan(v[pos])
+               else "")
     raise DataError(
         f"column {col!r} {what} at {rows.at(pos)}{count_note(bad)}{also_note(bad_cols[1:])}; "
-        f"fill in {fill} or drop the week."
+        f"fill in {fill} or drop the week{unknown}."
     )
 
 

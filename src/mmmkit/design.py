@@ -105,9 +105,10 @@ class ModelData:
     def __post_init__(self) -> None:
         self.spend_scale = spend_scale(self.spend)
         self.target_scale = target_scale(self.target)
-        # explicit shape: reshape(-1, 0) is ambiguous for a model without controls (K = 0)
+        # explicit shape: reshape(-1, 0) is ambiguous for a model without controls (K = 0);
+        # weeks without an observed KPI are out of the likelihood, so out of the scales too
         k = self.control_values.shape[-1]
-        flat = self.control_values.reshape(int(np.prod(self.control_values.shape[:-1])), k)
+        flat = self.control_values[self.observed].reshape(-1, k)
         self.control_mean = flat.mean(axis=0) if flat.size else np.zeros(k)
         sd = flat.std(axis=0) if flat.size else np.zeros(k)
         self.control_sd = np.where(sd > 0, sd, 1.0)
@@ -135,6 +136,17 @@ class ModelData:
         return self.scales is not None
 
     @property
+    def observed(self) -> np.ndarray:
+        """``(G, T)`` bool: the geo-weeks whose KPI is known (NaN in ``target`` marks the
+        others: weeks before a geo joined, after it left, or closed). Only these enter the
+        likelihood; the model still predicts the rest."""
+        return np.isfinite(self.target)
+
+    @property
+    def fully_observed(self) -> bool:
+        return bool(self.observed.all())
+
+    @property
     def n_geos(self) -> int:
         return len(self.geos)
 
@@ -148,6 +160,7 @@ class ModelData:
         return spend / self.spend_scale[:, None, :]
 
     def scaled_target(self) -> np.ndarray:
+        """Target ``(G, T)`` over its geo's scale; NaN where not observed."""
         return self.target / self.target_scale[:, None]
 
     def scaled_controls(self, values: np.ndarray | None = None) -> np.ndarray:

@@ -120,10 +120,12 @@ def build_pymc_model(
 ):
     """The PyMC model for ``data``; see the module docstring for the equations.
 
-    ``first_observed`` (a week index) leaves the weeks before it out of the likelihood: their
+    The likelihood counts the geo-weeks whose KPI is observed (``data.observed``; NaN
+    targets of an uneven panel are left out) from week ``first_observed`` on: earlier weeks'
     spend still carries over and they still centre the media term, but their KPI is not
     counted (``MMM.fit(observe_from=)``, the sequential refresh that must not count the old
-    weeks a second time).
+    weeks a second time). The observed cells are a data index, so a compiled sampler is
+    reused for another mask.
 
     ``roas_priors`` (``{channel: Prior}``) makes those channels' ROAS the parameter and
     derives their effect level from it; ``lift_tests`` adds each experiment's measured lift
@@ -150,8 +152,8 @@ def build_pymc_model(
     # check_bounds off: every parameter lives on its support (transforms) and every prior's
     # numbers were checked when it was made; the checks would only add nodes to compile
     with pm.Model(coords=coords, check_bounds=False) as model:
-        y = shared_data("target_scaled", data.scaled_target(), dims=("geo", "date"),
-                        weeks_axis=1)
+        y = shared_data("target_scaled", np.nan_to_num(data.scaled_target()),
+                        dims=("geo", "date"), weeks_axis=1)
         media_graph, transform_params = media.build(spend, fused=fused_media)
         effect = _channel_effect(data, media, priors, roas_priors, media_graph)
 
@@ -183,9 +185,12 @@ def build_pymc_model(
 
         sigma = priors["sigma"].create("sigma")
         dims = ("geo", "date")
-        if first_observed:
-            model.add_coord("date_observed", data.dates[first_observed:])
-            mu, y, dims = mu[:, first_observed:], y[:, first_observed:], ("geo", "date_observed")
+        mask = observed_mask(data, first_observed)
+        if not mask.all():
+            cells = np.flatnonzero(mask.ravel())
+            model.add_coord("observation", np.arange(cells.size))
+            index = shared_data("observed_index", cells, dims="observation", weeks_axis=0)
+            mu, y, dims = mu.ravel()[index], y.ravel()[index], ("observation",)
         if likelihood == "normal":
             pm.Normal(OBSERVED, mu=mu, sigma=sigma, observed=y, dims=dims)
         elif likelihood == "studentt":
@@ -315,3 +320,9 @@ def _lift_test_likelihood(data, media, lift_tests, params, effect) -> None:
     lift = shared_data("lift_test_lift", np.array([t.lift for t in lift_tests]))
     pm.Normal("lift_test_obs", mu=model_lift, sigma=lift_se, observed=lift, dims="lift_test")
 
+
+def observed_mask(data: ModelData, first_observed: int = 0) -> np.ndarray:
+    """``(G, T)`` bool: the geo-weeks in the likelihood (observed, from ``first_observed``)."""
+    mask = data.observed.copy()
+    mask[:, :first_observed] = False
+    return mask

@@ -49,7 +49,7 @@ CONFIG_FIELDS = ("date", "target", "channels", "geo", "controls", "adstock", "sa
                  "seasonality", "trend", "likelihood", "priors", "roas_priors", "lift_tests")
 # fields added later, with the value a file written before them means
 OPTIONAL_FIELDS = {"dayfirst": None, "date_format": None, "kpi_unit": None, "currency": None,
-                   "drift": None}
+                   "drift": None, "missing_weeks": "error"}
 _REDO = "save the model again with model.save(path), or refit it"
 
 
@@ -352,7 +352,8 @@ def _model_data(path: Path, groups: dict[str, xr.Dataset], config: dict):
     """The fitted data, checked against the specification (names, dimensions, finite values)."""
 
     observed, const = groups["observed_data"], groups["constant_data"]
-    target = _array(path, observed, "observed_data", config["target"], ("geo", "date"))
+    target = _array(path, observed, "observed_data", config["target"], ("geo", "date"),
+                    missing=True)
     spend = _array(path, const, "constant_data", "spend", ("geo", "date", "channel"))
     controls = _array(path, const, "constant_data", "control_values",
                       ("geo", "date", "control"))
@@ -397,7 +398,10 @@ def _saved_scales(path: Path, const: xr.Dataset, data: ModelData) -> ModelData:
         raise _error(path, f"constant_data holds unusable scales ({err}); {_REDO}.") from None
 
 
-def _array(path: Path, ds: xr.Dataset, group: str, name: str, dims: tuple) -> np.ndarray:
+def _array(path: Path, ds: xr.Dataset, group: str, name: str, dims: tuple, *,
+           missing: bool = False) -> np.ndarray:
+    """``group/name`` as floats with dimensions ``dims``, all finite (``missing``: NaN
+    allowed, the unobserved weeks of an uneven panel's target)."""
     if name not in ds.data_vars:
         raise _error(path, f"its {group!r} group has no {name!r} array; {_REDO}.")
     var = ds[name]
@@ -408,7 +412,8 @@ def _array(path: Path, ds: xr.Dataset, group: str, name: str, dims: tuple) -> np
         values = np.asarray(var.values, dtype=float)
     except (TypeError, ValueError):
         raise _error(path, f"{group}/{name} is not numeric; {_REDO}.") from None
-    if not np.isfinite(values).all():
+    bad = np.isinf(values) if missing else ~np.isfinite(values)
+    if bad.any() or (missing and np.isnan(values).all()):
         raise _error(path, f"{group}/{name} has missing or infinite values; {_REDO}.")
     return values
 

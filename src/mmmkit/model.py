@@ -49,13 +49,20 @@ from mmmkit.specification import (
     check_column_names,
     check_seasonality,
     check_unit,
+    frame_hints,
     resolve_transforms,
 )
 from mmmkit.stats import check_prob, summarize
-from mmmkit.validation import check_date_options, check_fit_args, frame_to_arrays, validate_frame
+from mmmkit.validation import (
+    check_date_options,
+    check_fit_args,
+    check_missing_weeks,
+    frame_to_arrays,
+    validate_frame,
+)
 
 # specification fields that change no part of the PyMC graph (kept out of the compile key)
-DISPLAY_FIELDS = ("dayfirst", "date_format", "kpi_unit", "currency")
+DISPLAY_FIELDS = ("dayfirst", "date_format", "kpi_unit", "currency", "missing_weeks")
 SAMPLERS = ("nutpie", "pymc", "numpyro", "blackjax")
 MIN_WEEKS = 20
 class NotFittedError(RuntimeError):
@@ -99,6 +106,10 @@ class MMM:
     currency : the spend's currency, e.g. ``"EUR"``. When ``kpi_unit`` equals it the KPI is
         revenue (:attr:`kpi_is_revenue`): ROAS is a return (break-even at 1); otherwise ROAS
         reads as KPI per currency unit and :meth:`cpa` gives the cost per KPI unit.
+    missing_weeks : ``"error"`` (default) refuses gaps and geos covering different weeks;
+        ``"mask"`` fits an uneven panel (geos that join late, leave early or close for a
+        while): missing rows get 0 spend, NaN targets stay unknown and out of the likelihood
+        (see :func:`mmmkit.validate_frame`).
 
     Adstock and saturation may also be given by name, as a default instance of the transform:
     ``adstock="geometric"``, ``"delayed"`` or ``"weibull"``; ``saturation="hill"``,
@@ -136,6 +147,7 @@ class MMM:
         date_format: str | None = None,
         kpi_unit: str | None = None,
         currency: str | None = None,
+        missing_weeks: str = "error",
     ) -> None:
         if isinstance(channels, str):
             channels = [channels]
@@ -145,6 +157,8 @@ class MMM:
             raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
         check_seasonality(seasonality)
         check_date_options(dayfirst, date_format)
+        check_missing_weeks(missing_weeks)
+        self.missing_weeks = missing_weeks
         self.date = date
         self.target = target
         self.channels = list(channels)
@@ -213,6 +227,7 @@ class MMM:
             "date_format": self.date_format,
             "kpi_unit": self.kpi_unit,
             "currency": self.currency,
+            "missing_weeks": self.missing_weeks,
         }
 
     @property
@@ -257,23 +272,6 @@ class MMM:
                 f"controls={self.controls}, fitted={self.idata_ is not None})")
 
     # -- fitting -------------------------------------------------------------------------------
-    def _frame_hints(self) -> dict[str, str]:
-        """Advice for :func:`validate_frame` in terms of what an MMM user can change.
-
-        :meth:`prepare` sets ``min_weeks`` and ``require_spend`` itself, so the default advice
-        naming them would point at arguments ``MMM`` does not take.
-        """
-        lag = self.media.max_lag
-        if lag + 1 > MIN_WEEKS:
-            longest = next(ch for ch in self.channels if self.media.adstock_of(ch).max_lag == lag)
-            weeks = (f"the adstock of {longest!r} has max_lag={lag}, longer than the data — use "
-                     "a shorter max_lag in the adstock (e.g. GeometricAdstock(max_lag=8)), or "
-                     "give more weeks")
-        else:
-            weeks = f"an MMM is fitted on at least {MIN_WEEKS} weeks — give a longer history"
-        return {"min_weeks": weeks,
-                "no_spend": "drop it from the MMM's channels (and from the frame if you like)"}
-
     def prepare(self, df: pd.DataFrame, scales: Scales | None = None) -> ModelData:
         """Validate ``df`` and turn it into the model's arrays (no sampling); ``scales`` (an
         earlier fit's ``fitted_data().scales_used()``) replaces the scales derived from it."""
@@ -287,7 +285,8 @@ class MMM:
             min_weeks=max(MIN_WEEKS, self.media.max_lag + 1),
             dayfirst=self.dayfirst,
             date_format=self.date_format,
-            hints=self._frame_hints(),
+            hints=frame_hints(self.media.max_lags(), MIN_WEEKS),
+            missing_weeks=self.missing_weeks,
         )
         arrays = frame_to_arrays(
             clean, date=self.date, target=self.target, channels=self.channels,
@@ -447,8 +446,8 @@ class MMM:
 
     def _compile_key(self, data: ModelData, arrays: list, first_observed: int = 0) -> str:
         config = {k: v for k, v in self.config().items() if k not in DISPLAY_FIELDS}
-        if first_observed:  # the likelihood's first week is a constant of the graph
-            config["first_observed"] = first_observed
+        if first_observed or not data.fully_observed:  # the likelihood gathers its cells
+            config["masked"] = True
         if self.drift:  # the knots' count follows the weeks, which the compile leaves free
             config["drift_knots"] = self.drift.n_knots(data.n_weeks)
         return compile_key(config, data.geos, lift_tests=arrays,

@@ -152,8 +152,9 @@ def fit(
     geos = renamed_geos(geos, geo, "fit")
     data = model.fitted_data()
     check_prob(prob)
-    pp = model.idata.posterior_predictive[model.target]  # (chain, draw, geo, date)
-    observed = model.idata.observed_data[model.target]  # (geo, date)
+    observed = model.idata.observed_data[model.target]  # (geo, date); NaN: not observed
+    # geo-weeks without a KPI (an uneven panel) are left out of the predicted totals too
+    pp = model.idata.posterior_predictive[model.target].where(observed.notnull())
     if by_geo and model.geo is not None:
         totals = observed.sum("date").to_series().sort_values(ascending=False)
         panels = [[g] for g in list(totals.index)[:max_geos]]
@@ -168,8 +169,8 @@ def fit(
                      else 6.5, 3.4 if len(panels) == 1 else 2.8, sharex=True)
     dates = data.dates
     for ax, panel in zip(axes, panels, strict=True):
-        draws = flat(pp.sel(geo=panel).sum("geo"))  # (S, T)
-        actual = observed.sel(geo=panel).sum("geo").values
+        draws = flat(pp.sel(geo=panel).sum("geo", min_count=1))  # (S, T)
+        actual = observed.sel(geo=panel).sum("geo", min_count=1).values
         mean, lower, upper = band(draws, prob)
         ax.fill_between(dates, lower, upper, color=PREDICTED_COLOR, alpha=0.2, lw=0,
                         label=interval_label(prob, "predictive"))
@@ -193,6 +194,8 @@ def fit(
 
 def _fit_stats(actual, mean, lower, upper) -> str:
     """R², MAPE (:mod:`mmmkit.stats`) and band coverage in words, for a panel title."""
+    seen = np.isfinite(actual)  # weeks without a KPI are not scored
+    actual, mean, lower, upper = actual[seen], mean[seen], lower[seen], upper[seen]
     r2 = stats.r2(mean, actual)
     mape = stats.mape(mean, actual)
     inside = float(np.mean((actual >= lower) & (actual <= upper)))
@@ -253,7 +256,8 @@ def contributions(
     ax.fill_between(data.dates, lower, upper, facecolor="none", edgecolor=ACTUAL_COLOR,
                     hatch="////", lw=0.0, alpha=0.6, label=f"{what}, {interval_label(prob)}")
     if not media_only:
-        actual = model.idata.observed_data[model.target].sel(geo=geos).sum("geo").values
+        actual = model.idata.observed_data[model.target].sel(geo=geos).sum(
+            "geo", min_count=1).values
         ax.plot(data.dates, actual, color=ACTUAL_COLOR, lw=1.3, label=f"actual {model.target}")
     ax.set_ylabel(f"{kpi_label(model)} per week")
     ax.set_xlabel("week")

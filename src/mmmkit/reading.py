@@ -23,6 +23,7 @@ __all__ = [
     "actual_spend",
     "lift_total",
     "memoize",
+    "observed_weeks",
     "plan_allocation",
     "plan_reference",
     "read",
@@ -131,6 +132,16 @@ def select_channels(model, channels: str | Sequence[str] | None) -> list[str]:
 def select_names(names: str | Sequence[str] | None, default: list[str]) -> list[str]:
     """Parameter names: ``default`` for ``None``; a string is one name."""
     return list(default) if names is None else _labels(names, "var_names")
+
+
+def observed_weeks(model) -> xr.DataArray:
+    """``(date[, geo])`` bool: the weeks (and geos) whose KPI is known, laid out like the
+    model's readings (a national model's without the geo). All true but in an uneven panel,
+    whose totals compared with the actual KPI must count the same weeks."""
+    data = model.fitted_data()
+    mask = xr.DataArray(data.observed.T, dims=("date", "geo"),
+                        coords={"date": data.dates, "geo": data.geos})
+    return model.squeeze_geo(mask)
 
 
 def sum_geos(da: xr.DataArray, geos: list[str]) -> xr.DataArray:

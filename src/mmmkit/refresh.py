@@ -96,6 +96,8 @@ def fit_record(data: ModelData, first: int, scales: Scales | None) -> dict[str, 
         record["observe_from"] = f"{data.dates[first]:%Y-%m-%d}"
     if scales is not None:
         record["scales_from"] = " to ".join(scales.period) if any(scales.period) else "given"
+    if not data.fully_observed:  # an uneven panel (missing_weeks="mask")
+        record["unobserved_cells"] = int((~data.observed).sum())
     return record
 
 

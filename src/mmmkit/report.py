@@ -58,6 +58,7 @@ from mmmkit.formatting import (
 from mmmkit.reading import (
     actual_spend,
     memoize,
+    observed_weeks,
     read,
 )
 from mmmkit.report_sections import (
@@ -124,12 +125,14 @@ def headline_table(model, *, prob: float = 0.9) -> pd.DataFrame:
     """
     check_prob(prob)
     data = model.fitted_data()
-    contrib = read(model, "contributions")
-    base = read(model, "baseline")
+    # the weeks with a KPI only, as the actual total it is set against (an uneven panel)
+    seen = observed_weeks(model)
+    contrib = read(model, "contributions").where(seen, 0.0)
+    base = read(model, "baseline").where(seen, 0.0)
     keep = ("chain", "draw", "channel")
     contrib_tot = contrib.sum([d for d in contrib.dims if d not in keep])  # (chain, draw, C)
     base_tot = base.sum([d for d in base.dims if d not in ("chain", "draw")])  # (chain, draw)
-    actual_total = float(np.asarray(data.target).sum())
+    actual_total = float(np.nansum(data.target))  # weeks without a KPI add nothing
     spend = actual_spend(model)
     roas_d = flat(read(model, "roas_draws", False).sel(channel=model.channels))
     mroas_d = flat(read(model, "roas_draws", True).sel(channel=model.channels))

@@ -421,7 +421,8 @@ def _check_baseline(model, flags) -> np.ndarray:
     if "geo" not in weekly.dims:
         weekly = weekly.expand_dims(geo=data.geos, axis=-1)
     weekly = weekly.transpose("date", "geo").values  # (T, G)
-    share = float(weekly.sum()) / float(data.target.sum())
+    seen = data.observed.T  # the weeks with a KPI (all of them but in an uneven panel)
+    share = float(weekly[seen].sum()) / float(data.target.T[seen].sum())
     if share > MEDIA_SHARE_LIMIT:
         _flag(flags, "warning", "baseline", "",
               f"Media is credited with {share:.0%} of {model.target} over the fitted weeks "
@@ -462,8 +463,8 @@ def _check_slow_residual(model, data, expected: np.ndarray, flags) -> None:
     """``expected``: the posterior mean expected target ``(G, T)``."""
     if model.drift is not None:
         return
-    residual = data.target - expected  # (G, T)
-    relative = residual / data.target_scale[:, None]
+    residual = data.target - expected  # (G, T); NaN where the KPI is not observed
+    relative = np.nan_to_num(residual / data.target_scale[:, None])  # unknown: no signal
     p, size = slow_residual(relative, data.dates, trend=model.trend)
     if p < SLOW_P_LIMIT and size > SLOW_SHARE_LIMIT:
         _flag(flags, "warning", "baseline", "",

@@ -40,6 +40,12 @@ def spend_scale(spend: np.ndarray) -> np.ndarray:
 
 
 def target_scale(target: np.ndarray) -> np.ndarray:
-    """Per-geo mean absolute target, ``(G, T)`` in KPI units -> ``(G,)``; 1 where all zero."""
-    scale = np.abs(np.asarray(target, dtype=float)).mean(axis=1)
+    """Per-geo mean absolute target, ``(G, T)`` in KPI units -> ``(G,)``; 1 where all zero.
+
+    Weeks without an observed KPI (NaN: a geo that joined late, a store closed) are left
+    out of the mean, as they are out of the likelihood.
+    """
+    values = np.abs(np.asarray(target, dtype=float))
+    seen = np.isfinite(values)
+    scale = np.where(seen, values, 0.0).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
     return np.where(scale > 0, scale, 1.0)

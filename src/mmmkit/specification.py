@@ -94,3 +94,22 @@ def check_unit(value: Any, name: str) -> str | None:
         raise ValueError(f"{name} must be a short text such as 'EUR' or 'conversions', or "
                          f"None, got {value!r}.")
     return value.strip()
+
+
+def frame_hints(max_lags: Mapping[str, int], min_weeks: int) -> dict[str, str]:
+    """Advice for :func:`mmmkit.validate_frame` in terms of what an MMM user can change.
+
+    ``MMM.prepare`` sets ``min_weeks`` and ``require_spend`` itself, so the default advice
+    naming them would point at arguments ``MMM`` does not take. ``max_lags``: each channel's
+    adstock length (weeks).
+    """
+    lag = max(max_lags.values())
+    if lag + 1 > min_weeks:
+        longest = next(ch for ch, value in max_lags.items() if value == lag)
+        weeks = (f"the adstock of {longest!r} has max_lag={lag}, longer than the data — use "
+                 "a shorter max_lag in the adstock (e.g. GeometricAdstock(max_lag=8)), or "
+                 "give more weeks")
+    else:
+        weeks = f"an MMM is fitted on at least {min_weeks} weeks — give a longer history"
+    return {"min_weeks": weeks,
+            "no_spend": "drop it from the MMM's channels (and from the frame if you like)"}

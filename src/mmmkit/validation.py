@@ -58,7 +58,11 @@ from mmmkit.informative import (
 from mmmkit.rows import Rows, plural
 from mmmkit.weeks import check_duplicate_weeks, check_min_weeks, check_same_weeks, check_weekly
 
-__all__ = ["check_date_options", "check_fit_args", "frame_to_arrays", "validate_frame"]
+__all__ = ["MISSING_WEEKS", "check_date_options", "check_fit_args", "check_missing_weeks",
+           "frame_to_arrays", "validate_frame"]
+
+#: What ``missing_weeks`` may be: refuse gaps and uneven geos, or fill and mask them.
+MISSING_WEEKS = ("error", "mask")
 
 #: Name used in :func:`frame_to_arrays` for the single "geo" of a national (non-panel) series.
 NATIONAL = "all"  # the geo label of a national (single-series) model
@@ -77,6 +81,7 @@ def validate_frame(
     dayfirst: bool | None = None,
     date_format: str | None = None,
     hints: Mapping[str, str] | None = None,
+    missing_weeks: str = "error",
 ) -> pd.DataFrame:
     """Check a weekly table and return a cleaned copy ready for modelling.
 
@@ -117,6 +122,12 @@ def validate_frame(
         ``require_spend`` themselves (their user cannot change those): ``"min_weeks"`` replaces
         the advice when there are too few weeks, ``"no_spend"`` the advice for a channel that
         never spends. By default the advice names ``min_weeks`` and ``require_spend``.
+    missing_weeks : {"error", "mask"}, default "error"
+        ``"mask"`` accepts an uneven panel: geos that start late, stop early or miss weeks
+        (a store closure), and target cells that are NaN. The result then has a row for every
+        geo and week from the first date to the last: a missing row gets 0 spend, its geo's
+        mean for each control, and a NaN target, and NaN targets are left out of the
+        likelihood (never read as zeros). Each geo needs at least one week with a KPI.
 
     Returns
     -------
@@ -168,6 +179,8 @@ def validate_frame(
     # Over 80 lines only through the docstring above, the reference for every check and the
     # order they run in; the body is a short driver over the named steps below it.
     channels, controls = _check_call(df, channels, controls, dayfirst, date_format)
+    check_missing_weeks(missing_weeks)
+    uneven = missing_weeks == "mask"
     hints = dict(hints or {})
     check_roles(date=date, target=target, channels=channels, geo=geo, controls=controls)
     numeric_cols = ([target] if target is not None else []) + channels + controls
@@ -175,20 +188,73 @@ def validate_frame(
     rows, values = _read_cells(
         df, date=date, geo=geo, channels=channels, numeric_cols=numeric_cols,
         dayfirst=dayfirst, date_format=date_format,
+        missing_ok=(target,) if uneven and target is not None else (),
     )
     geo_codes, geo_names, order = _check_calendar(
         df, rows, date=date, geo=geo, used=[date, geo, target, *channels, *controls],
-        min_weeks=min_weeks, fix=hints.get("min_weeks"),
+        min_weeks=min_weeks, fix=hints.get("min_weeks"), uneven=uneven,
     )
     # --- columns that carry no information ----------------------------------------------------
     if require_spend:
         check_spend_present(values, channels, fix=hints.get("no_spend"))
     if target is not None:
-        check_target_varies(values[target], geo_codes, geo_names, target=target, geo=geo)
+        seen = np.isfinite(values[target])
+        if uneven:
+            check_observed_geos(seen, geo_codes, geo_names, target=target)
+        check_target_varies(values[target][seen], geo_codes[seen], geo_names, target=target,
+                            geo=geo)
         check_controls_vary(values, controls)
         # Called from here, not from a step, so the warning points at validate_frame's caller.
-        warn_negative_target(values[target], rows, target=target)
-    return _clean_copy(rows, values, order, date=date, geo=geo, numeric_cols=numeric_cols)
+        warn_negative_target(np.where(seen, values[target], 0.0), rows, target=target)
+    clean = _clean_copy(rows, values, order, date=date, geo=geo, numeric_cols=numeric_cols)
+    if uneven:
+        clean = _fill_weeks(clean, date=date, geo=geo, target=target, channels=channels,
+                            controls=controls)
+    return clean
+
+
+def check_missing_weeks(missing_weeks: Any) -> None:
+    """``ValueError`` unless ``missing_weeks`` is one of :data:`MISSING_WEEKS`."""
+    if missing_weeks not in MISSING_WEEKS:
+        raise ValueError(f"missing_weeks must be one of {MISSING_WEEKS}, got "
+                         f"{missing_weeks!r}.")
+
+
+def check_observed_geos(seen: np.ndarray, geo_codes: np.ndarray, geo_names: Any, *,
+                        target: Any) -> None:
+    """Every geo of an uneven panel has at least one week with a KPI."""
+    counts = np.bincount(geo_codes[seen], minlength=len(geo_names))
+    empty = np.flatnonzero(counts == 0)
+    if empty.size:
+        raise DataError(
+            f"target {target!r} is missing (NaN) in every week of geo={geo_names[empty[0]]}"
+            f"{f' ({empty.size} geos in all)' if empty.size > 1 else ''}; there is nothing "
+            "to fit there — drop that geo's rows.")
+
+
+def _fill_weeks(clean: pd.DataFrame, *, date: str, geo: str | None, target: str | None,
+                channels: list[str], controls: list[str]) -> pd.DataFrame:
+    """An uneven panel as a balanced one: every geo gets every week from the first date to
+    the last (7 days apart; the weekdays agree, checked before). A missing row gets 0 spend,
+    the geo's mean of each control and a NaN target."""
+    weeks = pd.date_range(clean[date].min(), clean[date].max(), freq="7D")
+    geos = pd.unique(clean[geo]) if geo is not None else None
+    if geo is None:
+        full = pd.DataFrame({date: weeks})
+    else:
+        full = pd.DataFrame({geo: np.repeat(geos, len(weeks)),
+                             date: np.tile(weeks, len(geos))})
+    keys = [date] if geo is None else [geo, date]
+    out = full.merge(clean, on=keys, how="left", sort=False)
+    out[channels] = out[channels].fillna(0.0)
+    if controls:
+        means = (out.groupby(geo)[controls].transform("mean") if geo is not None
+                 else out[controls].mean())
+        out[controls] = out[controls].fillna(means)
+    order = [date, *([geo] if geo is not None else []),
+             *([target] if target is not None else []), *channels, *controls]
+    return out[order].sort_values(keys[::-1] if geo is None else keys, kind="stable") \
+        .reset_index(drop=True)
 
 
 def _check_call(
@@ -223,8 +289,10 @@ def _read_cells(
     numeric_cols: list[str],
     dayfirst: bool | None,
     date_format: str | None,
+    missing_ok: tuple = (),
 ) -> tuple[Rows, dict[Any, np.ndarray]]:
-    """Row by row: every cell must be readable. Returns the rows and each column's floats."""
+    """Row by row: every cell must be readable (NaN allowed in ``missing_ok``). Returns the
+    rows and each column's floats."""
     rows = Rows(df.index)
     if geo is not None:
         rows.geos = parse_geo(df, geo=geo, date=date, rows=rows)
@@ -233,7 +301,9 @@ def _read_cells(
     )
     check_spend_not_bool(df, channels, rows)
     values = {col: parse_numeric(df[col], name=col, rows=rows) for col in numeric_cols}
-    check_finite(values, channels, rows)
+    check_finite(values, channels, rows, missing_ok=missing_ok,
+                 target=numeric_cols[0] if numeric_cols and numeric_cols[0] not in channels
+                 else None)
     check_nonnegative_spend(values, channels, rows)
     return rows, values
 
@@ -247,6 +317,7 @@ def _check_calendar(
     used: list[Any],
     min_weeks: int,
     fix: str | None,
+    uneven: bool = False,
 ) -> tuple[np.ndarray, Any, np.ndarray]:
     """One row per week, no gaps, same weeks in every geo, enough weeks.
 
@@ -261,9 +332,10 @@ def _check_calendar(
     check_duplicate_weeks(rows, geo_codes, date=date, df=df, used=used)
     # Sort once by (geo, date); lexsort sorts by the last key first.
     order = np.lexsort((rows.dates, geo_codes))
-    check_weekly(rows, geo_codes, order, date=date)
+    check_weekly(rows, geo_codes, order, date=date, gaps_ok=uneven)
     if geo is not None:
-        check_same_weeks(rows, geo_codes, [str(g) for g in geo_names], date=date)
+        check_same_weeks(rows, geo_codes, [str(g) for g in geo_names], date=date,
+                         coverage_ok=uneven)
     check_min_weeks(rows.dates, date=date, min_weeks=min_weeks, fix=fix)
     return geo_codes, geo_names, order
 

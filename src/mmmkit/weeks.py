@@ -130,8 +130,10 @@ def _geo_candidate(df: pd.DataFrame, dates: np.ndarray, used: Sequence[Any]) -> 
     return found[0] if found else None
 
 
-def check_weekly(rows: Rows, geo_codes: np.ndarray, order: np.ndarray, *, date: Any) -> None:
-    """Consecutive dates of each geo are exactly 7 days apart.
+def check_weekly(rows: Rows, geo_codes: np.ndarray, order: np.ndarray, *, date: Any,
+                 gaps_ok: bool = False) -> None:
+    """Consecutive dates of each geo are exactly 7 days apart (a whole number of weeks
+    apart with ``gaps_ok``: the missing weeks of an uneven panel).
 
     ``order`` sorts the rows by ``(geo, date)``. A gap that is not a whole number of weeks
     (daily or monthly data, weeks dated on different weekdays) is reported before any missing
@@ -163,7 +165,7 @@ def check_weekly(rows: Rows, geo_codes: np.ndarray, order: np.ndarray, *, date: 
             + "."
         )
     gaps = same_geo & (gap_days > 7)
-    if gaps.any():
+    if gaps.any() and not gaps_ok:
         i = first_true(gaps)
         lost = np.arange(dates[i] + np.timedelta64(7, "D"), dates[i + 1], np.timedelta64(7, "D"))
         what = weeks_text(lost)
@@ -173,15 +175,18 @@ def check_weekly(rows: Rows, geo_codes: np.ndarray, order: np.ndarray, *, date: 
             f"date column {date!r} is missing {what}{where(order[i])}, between {dated(i)} and "
             f"{dated(i + 1)}{total}; "
             + (rows.date_note or "mmmkit needs a row for every week — add the missing "
-               "week(s), with 0 spend if nothing ran")
+               "week(s), with 0 spend if nothing ran, or pass missing_weeks=\"mask\" if "
+               "the KPI of those weeks is unknown for a reason (a closure)")
             + "."
         )
 
 
 def check_same_weeks(
-    rows: Rows, geo_codes: np.ndarray, geo_names: list[str], *, date: Any
+    rows: Rows, geo_codes: np.ndarray, geo_names: list[str], *, date: Any,
+    coverage_ok: bool = False,
 ) -> None:
-    """Every geo of a panel covers the same weeks (each geo is already weekly by itself)."""
+    """Every geo of a panel covers the same weeks (each geo is already weekly by itself);
+    with ``coverage_ok`` only their weeks' weekday must agree (an uneven panel)."""
     dates = rows.dates
     n_geo = len(geo_names)
     if n_geo < 2:
@@ -197,6 +202,8 @@ def check_same_weeks(
             f"date column {date!r}: the weeks of geo={geo_names[g]} fall on {day_g}s but those "
             f"of geo={geo_names[0]} on {day0}s; date every geo's weeks by the same weekday."
         )
+    if coverage_ok:
+        return
     weeks, week_idx = np.unique(dates, return_inverse=True)
     has = np.zeros((n_geo, len(weeks)), dtype=bool)
     has[geo_codes, week_idx] = True
@@ -211,7 +218,8 @@ def check_same_weeks(
         f"date column {date!r}: geo={geo_names[g]} "
         f"{' and '.join(_coverage_problems(has, weeks, usual, g, geo_names))}; every geo in a "
         "panel must cover the same weeks — add the missing rows or trim all geos to a common "
-        "range."
+        "range, or pass missing_weeks=\"mask\" for geos that joined late, left early or "
+        "closed (their missing weeks are then left out of the likelihood)."
     )
 
 
