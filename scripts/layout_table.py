@@ -15,7 +15,7 @@ from test_layers import LAYERS  # noqa: E402
 
 NAMES = {0: "foundations", 1: "input data", 2: "transforms and priors",
          3: "graph, kernel, posterior engine", 4: "inference and files", 5: "the estimator",
-         6: "analyses", 7: "presentation"}
+         6: "analyses", 7: "presentation", 8: "entry points"}
 
 
 def main() -> None:
