@@ -33,8 +33,6 @@ from pathlib import Path
 
 import mmmkit as mk
 from mmmkit import datasets, report, scenarios
-from mmmkit.actuals import plan_vs_actual
-from mmmkit.plan_files import load_plan, save_plan
 
 FAST = bool(os.environ.get("MMMKIT_FAST"))
 FIT = dict(draws=200, tune=200, chains=2) if FAST else dict(draws=1000, tune=1000, chains=4)
@@ -103,13 +101,13 @@ plan = scenarios.optimize_budget(model, start=weeks[-39], end=last_fitted)
 print(plan.summary(PROB)[["historical", "allocation", "change_pct", "lift_mean", "lift_lower",
                           "lift_upper"]].round(1).to_string())
 model.save(OUT / "model_last_quarter.nc")
-save_plan(plan, OUT / "plan_next_quarter.nc", note="same budget, best split")
+mk.save_plan(plan, OUT / "plan_next_quarter.nc", note="same budget, best split")
 print(model.card())
 
 # %% [markdown]
 # ## 2 and 3. The quarter happened: plan vs actual
 #
-# A new session: nothing in memory but the two files. `plan_vs_actual` asks the model what it
+# A new session: nothing in memory but the two files. `mk.plan_vs_actual` asks the model what it
 # would have predicted for the spend that was actually used in the new weeks (the fitted weeks'
 # spend carrying over into them), week by week with a 90% predictive band, and sets that
 # against the revenue that happened. It flags drift when actuals fall outside the band several
@@ -117,9 +115,9 @@ print(model.card())
 
 # %%
 last_model = mk.MMM.load(OUT / "model_last_quarter.nc")
-last_plan = load_plan(OUT / "plan_next_quarter.nc")
+last_plan = mk.load_plan(OUT / "plan_next_quarter.nc")
 print(last_plan.made_with())
-check = plan_vs_actual(last_model, quarter, plan=last_plan, prob=PROB, seed=0)
+check = mk.plan_vs_actual(last_model, quarter, plan=last_plan, prob=PROB, seed=0)
 print(check.text())
 
 # %%

@@ -33,11 +33,13 @@ def _quiet_blas_notice() -> None:
 _quiet_blas_notice()
 
 from mmmkit import (  # noqa: E402
+    actuals,
     averaging,
     changes,
     datasets,
     evaluation,
     events,
+    plan_files,
     planner,
     plots,
     provenance,
@@ -46,12 +48,14 @@ from mmmkit import (  # noqa: E402
     scenarios,
     simulate,
 )
+from mmmkit.actuals import PlanCheck, plan_vs_actual  # noqa: E402
 from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock  # noqa: E402
 from mmmkit.averaging import ModelAverage  # noqa: E402
 from mmmkit.changes import compare_models  # noqa: E402
 from mmmkit.drift import Drift  # noqa: E402
 from mmmkit.errors import DataError, ModelFileError  # noqa: E402
 from mmmkit.model import MMM, FitWarning, NotFittedError  # noqa: E402
+from mmmkit.plan_files import SavedPlan, load_plan, save_plan  # noqa: E402
 from mmmkit.priors import Prior  # noqa: E402
 from mmmkit.saturation import (  # noqa: E402
     HillSaturation,
@@ -77,20 +81,27 @@ __all__ = [
     "ModelAverage",
     "ModelFileError",
     "NotFittedError",
+    "PlanCheck",
     "Prior",
     "Saturation",
+    "SavedPlan",
     "WeibullAdstock",
+    "actuals",
     "averaging",
     "changes",
     "compare_models",
     "datasets",
     "evaluation",
     "events",
+    "load_plan",
+    "plan_files",
+    "plan_vs_actual",
     "planner",
     "plots",
     "provenance",
     "report",
     "review",
+    "save_plan",
     "scenarios",
     "simulate",
     "validate_frame",
