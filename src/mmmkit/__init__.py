@@ -39,6 +39,7 @@ from mmmkit import (  # noqa: E402
     datasets,
     evaluation,
     events,
+    many,
     plan_files,
     planner,
     plots,
@@ -47,6 +48,7 @@ from mmmkit import (  # noqa: E402
     review,
     scenarios,
     simulate,
+    summaries,
 )
 from mmmkit.actuals import PlanCheck, plan_vs_actual  # noqa: E402
 from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock  # noqa: E402
@@ -54,6 +56,7 @@ from mmmkit.averaging import ModelAverage  # noqa: E402
 from mmmkit.changes import compare_models  # noqa: E402
 from mmmkit.drift import Drift  # noqa: E402
 from mmmkit.errors import DataError, ModelFileError  # noqa: E402
+from mmmkit.many import ManyFits, fit_many  # noqa: E402
 from mmmkit.model import MMM, FitWarning, NotFittedError  # noqa: E402
 from mmmkit.plan_files import SavedPlan, load_plan, save_plan  # noqa: E402
 from mmmkit.priors import Prior  # noqa: E402
@@ -77,6 +80,7 @@ __all__ = [
     "GeometricAdstock",
     "HillSaturation",
     "LogisticSaturation",
+    "ManyFits",
     "MichaelisMentenSaturation",
     "ModelAverage",
     "ModelFileError",
@@ -93,7 +97,9 @@ __all__ = [
     "datasets",
     "evaluation",
     "events",
+    "fit_many",
     "load_plan",
+    "many",
     "plan_files",
     "plan_vs_actual",
     "planner",
@@ -104,5 +110,6 @@ __all__ = [
     "save_plan",
     "scenarios",
     "simulate",
+    "summaries",
     "validate_frame",
 ]

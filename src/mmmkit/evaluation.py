@@ -6,7 +6,12 @@
 * :func:`holdout` fits a fresh copy of a specification on all but the last weeks and scores
   its forecast of those weeks: MAPE, R², CRPS and interval coverage, per geo and overall.
 * :func:`backtest` repeats that on several rolling origins (an expanding training window).
-* :func:`compare` ranks specifications fitted to the same data by PSIS-LOO (ArviZ).
+* :func:`compare` ranks specifications fitted to the same data by PSIS-LOO (ArviZ);
+  :func:`compare_specs` fits candidate specifications on one frame first.
+
+:func:`backtest` and :func:`compare_specs` fit through :func:`mmmkit.many.fit_many`, so with
+``client=`` (a ``dask.distributed.Client``) their fits run in parallel on its workers, with
+the same results as in this process.
 * :func:`prior_predictive` shows what the priors alone say about the target before any data.
 
 The scoring helpers (:func:`crps`, :func:`mape`, :func:`r2`, :func:`coverage`, from
@@ -31,6 +36,7 @@ import xarray as xr
 from mmmkit.errors import FitWarning, warn_user
 from mmmkit.graph import OBSERVED
 from mmmkit.inference import prior_parameters
+from mmmkit.many import fit_many, fresh_model
 from mmmkit.model import MMM
 from mmmkit.stats import coverage, crps, mape, r2
 from mmmkit.validation import frame_to_arrays, validate_frame
@@ -40,6 +46,7 @@ __all__ = [
     "PriorPredictiveResult",
     "backtest",
     "compare",
+    "compare_specs",
     "coverage",
     "crps",
     "holdout",
@@ -52,22 +59,6 @@ __all__ = [
 
 # Score columns, in the order tables show them.
 SCORE_COLUMNS = ("n", "mape", "r2", "crps", "coverage_50", "coverage_90")
-
-
-# ---------------------------------------------------------------------------------------------
-# A fresh copy of a specification
-# ---------------------------------------------------------------------------------------------
-def _fresh_model(model_or_factory: MMM | Callable[[], MMM]) -> MMM:
-    """An unfitted model from an MMM (cloned) or a zero-argument factory (called)."""
-    if isinstance(model_or_factory, MMM):
-        return model_or_factory.clone()
-    if callable(model_or_factory):
-        model = model_or_factory()
-        if not isinstance(model, MMM):
-            raise TypeError(f"The model factory must return an mmmkit.MMM, got {model!r}.")
-        return model.clone() if model.idata is not None else model
-    raise TypeError(
-        f"Expected an mmmkit.MMM or a function returning one, got {type(model_or_factory)}.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,7 +182,7 @@ def holdout(
     Spend of the training weeks carries over into the held-out weeks (the forecast is what the
     model would have said with the actual spend plan and controls of those weeks known).
     """
-    fresh = _fresh_model(model)
+    fresh = fresh_model(model)
     clean = _clean(fresh, df)
     dates = pd.DatetimeIndex(np.unique(clean[fresh.date]))
     test_weeks = int(test_weeks)
@@ -210,6 +201,7 @@ def backtest(
     test_weeks: int = 13,
     min_train_weeks: int = 52,
     seed: int | None = 0,
+    client=None,
     **fit_kwargs: Any,
 ) -> pd.DataFrame:
     """Rolling-origin back-test: ``folds`` holdouts, each training on all weeks before it.
@@ -221,19 +213,30 @@ def backtest(
 
     Parameters
     ----------
-    model, df, seed, **fit_kwargs : as for :func:`holdout`.
+    model, df, **fit_kwargs : as for :func:`holdout` (``progress=False`` also silences the
+        folds' progress line).
     folds : number of folds.
     test_weeks : weeks forecast per fold.
     min_train_weeks : fewest weeks the earliest fold may train on (52: one year of
         seasonality).
+    seed : seeds the folds' fits, each its own (:func:`mmmkit.many.job_seed` of ``seed`` and
+        the fold number), and the forecasts' noise draws.
+    client : ``None`` fits the folds here one after the other; a ``dask.distributed.Client``
+        fits them in parallel on its workers (:func:`mmmkit.many.fit_many`), with the same
+        results.
 
     Returns
     -------
     DataFrame, one row per fold (index ``fold``, 1 = earliest) with ``train_start,
     train_end, test_start, test_end`` (dates), ``train_weeks`` and the overall scores
     ``n, mape, r2, crps, coverage_50, coverage_90`` (see :func:`score`).
+
+    Raises
+    ------
+    ValueError : folds that do not fit in ``df``; a fold's fit error is raised as it is, once
+        every fold has run.
     """
-    fresh = _fresh_model(model)
+    fresh = fresh_model(model)
     clean = _clean(fresh, df)
     dates = pd.DatetimeIndex(np.unique(clean[fresh.date]))
     folds, test_weeks = int(folds), int(test_weeks)
@@ -245,14 +248,14 @@ def backtest(
             f"{folds} folds of {test_weeks} weeks leave the first fold {first_train} training "
             f"weeks of the {len(dates)} in df, fewer than min_train_weeks={min_train_weeks}; "
             "use fewer folds, shorter test windows, or lower min_train_weeks.")
+    ends = {k + 1: first_train + k * test_weeks for k in range(folds)}
+    fits = _fit_all({k: (fresh, clean[clean[fresh.date].isin(dates[:end])])
+                     for k, end in ends.items()}, client, seed, fit_kwargs, "backtest fold")
     rows = []
-    for k in range(folds):
-        end = first_train + k * test_weeks
-        # each fold fits a fresh copy (clone of an unfitted model is cheap)
-        result = _fit_and_score(fresh.clone(), clean, dates[:end],
-                                dates[end:end + test_weeks], seed, fit_kwargs)
+    for k, end in ends.items():
+        result = _score(fits[k], clean, dates[:end], dates[end:end + test_weeks], seed)
         rows.append({
-            "fold": k + 1,
+            "fold": k,
             "train_start": dates[0], "train_end": dates[end - 1],
             "test_start": dates[end], "test_end": dates[end + test_weeks - 1],
             "train_weeks": end,
@@ -261,6 +264,18 @@ def backtest(
     frame = pd.DataFrame(rows).set_index("fold")
     frame["n"] = frame["n"].astype(int)
     return frame
+
+
+def _fit_all(jobs: dict, client, seed, fit_kwargs: dict, what: str) -> dict[Any, MMM]:
+    """Every job fitted by :func:`fit_many` (here or on ``client``), ``{label: model}``; the
+    first failure raised as it is, the fits' warnings issued again here, naming the job."""
+    fits = fit_many(jobs, client, fit_kwargs=fit_kwargs, seed=seed,
+                    progress=bool(fit_kwargs.get("progress", True)))
+    fits.raise_failed()
+    for label, texts in fits.warnings.items():
+        for text in texts:
+            warn_user(f"{what} {label}: {text}", FitWarning)
+    return fits.models
 
 
 def _clean(model: MMM, df: pd.DataFrame) -> pd.DataFrame:
@@ -273,9 +288,13 @@ def _clean(model: MMM, df: pd.DataFrame) -> pd.DataFrame:
 
 def _fit_and_score(model: MMM, clean: pd.DataFrame, train_dates, test_dates, seed,
                    fit_kwargs) -> HoldoutResult:
-    train = clean[clean[model.date].isin(train_dates)]
+    model.fit(clean[clean[model.date].isin(train_dates)], seed=seed, **fit_kwargs)
+    return _score(model, clean, train_dates, test_dates, seed)
+
+
+def _score(model: MMM, clean: pd.DataFrame, train_dates, test_dates, seed) -> HoldoutResult:
+    """The forecast of ``test_dates`` by ``model`` (fitted on ``train_dates``), scored."""
     test = clean[clean[model.date].isin(test_dates)]
-    model.fit(train, seed=seed, **fit_kwargs)
     predictions = model.predict(test, include_noise=True, seed=seed)
     arrays = frame_to_arrays(test, date=model.date, target=model.target,
                              channels=model.channels, geo=model.geo, controls=model.controls)
@@ -447,6 +466,52 @@ def compare(models: Mapping[str, MMM], ic: str = "loo") -> pd.DataFrame:
     for message in messages:
         warn_user(message, FitWarning)
     return table
+
+
+def compare_specs(
+    specs: Mapping[str, MMM | Callable[[], MMM]],
+    df: pd.DataFrame,
+    *,
+    client=None,
+    ic: str = "loo",
+    seed: int | None = 0,
+    **fit_kwargs: Any,
+) -> pd.DataFrame:
+    """Fit candidate specifications on one frame and rank them (:func:`compare`).
+
+    Parameters
+    ----------
+    specs : ``{name: spec}``, at least two; each an :class:`MMM` (only its specification is
+        used) or a zero-argument function returning one.
+    df : the weekly table every candidate is fitted to.
+    client : ``None`` fits the candidates here one after the other; a
+        ``dask.distributed.Client`` fits them in parallel on its workers
+        (:func:`mmmkit.many.fit_many`).
+    ic : ``"loo"`` or ``"waic"``, as for :func:`compare`.
+    seed : seeds the fits, each its own (:func:`mmmkit.many.job_seed` of ``seed`` and the
+        name).
+    **fit_kwargs : passed to :meth:`MMM.fit` (``draws``, ``tune``, ``chains`` ...);
+        ``progress=False`` also silences the fits' progress line.
+
+    Returns
+    -------
+    DataFrame : :func:`compare`'s table, best first. To keep the fitted candidates (e.g. for
+    :class:`mmmkit.ModelAverage`), fit them with ``fits = fit_many({name: (spec, df) ...})``
+    and call ``compare(fits.models)``.
+
+    Raises
+    ------
+    ValueError : fewer than two specs or an unknown ``ic``, before any fit; a candidate's fit
+        error is raised as it is, once every candidate has run.
+    """
+    if ic not in ("loo", "waic"):
+        raise ValueError(f"ic must be 'loo' or 'waic', got {ic!r}.")
+    if not isinstance(specs, Mapping) or len(specs) < 2:
+        raise ValueError("compare_specs needs at least two candidate specifications, as "
+                         "{name: mk.MMM(...)}.")
+    models = _fit_all({name: (spec, df) for name, spec in specs.items()}, client, seed,
+                      fit_kwargs, "compare_specs candidate")
+    return compare(models, ic=ic)
 
 
 def _check_same_data(models: Mapping[str, MMM]) -> None:
