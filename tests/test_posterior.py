@@ -26,13 +26,16 @@ def _mean_at_draws(model, data, draws: dict) -> np.ndarray:
     return pytensor.graph.clone_replace(mu, replace).eval()
 
 
-@pytest.mark.parametrize(("sim_name", "likelihood", "drift"), [
-    ("national_sim", "normal", False), ("national_sim", "studentt", False),
-    ("panel_sim", "normal", False), ("national_sim", "normal", True),
-    ("panel_sim", "studentt", mk.Drift(knot_weeks=13))])
-def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood, drift):
+@pytest.mark.parametrize(("sim_name", "likelihood", "drift", "geo_seasonality"), [
+    ("national_sim", "normal", False, False), ("national_sim", "studentt", False, False),
+    ("panel_sim", "normal", False, False), ("national_sim", "normal", True, False),
+    ("panel_sim", "studentt", mk.Drift(knot_weeks=13), False),
+    ("panel_sim", "normal", False, True)])
+def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood, drift,
+                                                geo_seasonality):
     """Contributions, ROAS and predictions are numpy; they must equal the sampled model
-    (with the drifting level too, national and pooled across geos)."""
+    (with the drifting level and the geos' own seasonality too, national and pooled across
+    geos)."""
     national_sim = request.getfixturevalue(sim_name)
     adstocks = [mk.WeibullAdstock(max_lag=6, kind="pdf"), mk.GeometricAdstock(max_lag=4),
                 mk.DelayedAdstock(max_lag=5)]
@@ -42,7 +45,7 @@ def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood, d
     adstock = {ch: adstocks[i % 3] for i, ch in enumerate(channels)}
     saturation = {ch: saturations[i % 3] for i, ch in enumerate(channels)}
     model = mk.MMM(**national_sim.model_kwargs(), adstock=adstock, saturation=saturation,
-                   likelihood=likelihood, drift=drift)
+                   likelihood=likelihood, drift=drift, geo_seasonality=geo_seasonality)
     data = model.prepare(national_sim.data)
     pm_model = model.build_model(data)
     import pymc as pm
@@ -55,6 +58,9 @@ def test_numpy_engine_reproduces_the_pymc_graph(request, sim_name, likelihood, d
         level = engine.baseline_parts(data.dates, data.control_values, slice(None))["drift"]
         assert np.ptp(level, axis=-1).min() > 0
         np.testing.assert_allclose(level.mean(axis=-1), 0.0, atol=1e-9 * data.target_scale.max())
+    if geo_seasonality:  # the prior's geos really differ in their yearly pattern
+        season = engine.baseline_parts(data.dates, data.control_values, slice(None))
+        assert np.ptp(season["seasonality"] / data.target_scale[:, None], axis=1).min() > 0
     spend = model.media.reorder(data.spend)
     for s in range(3):
         sl = slice(s, s + 1)

@@ -60,10 +60,16 @@ DEFAULT_PRIORS: dict[str, Prior] = {
 }
 
 
+# with MMM(geo_seasonality=True): the spread of the geos' Fourier coefficients around the shared
+# ones (shares of each geo's mean KPI; the shared pattern's prior sd is 0.25)
+GEO_SEASONALITY_PRIORS = {"seasonality_geo_sigma": Prior("HalfNormal", sigma=0.05)}
+
+
 def merge_model_priors(overrides: Mapping[str, Prior] | None,
-                       drift: Drift | None = None) -> dict[str, Prior]:
-    """The model-level priors: :data:`DEFAULT_PRIORS` (and the drift's, with a ``drift``)
-    updated with ``overrides``.
+                       drift: Drift | None = None,
+                       geo_seasonality: bool = False) -> dict[str, Prior]:
+    """The model-level priors: :data:`DEFAULT_PRIORS` (and the drift's, with a ``drift``,
+    and :data:`GEO_SEASONALITY_PRIORS` with ``geo_seasonality``) updated with ``overrides``.
 
     ``channel_effect_mu`` is not a default: giving it replaces the media-share prior of
     :mod:`mmmkit.media_prior` with a free prior on each channel's absolute log effect level.
@@ -73,7 +79,11 @@ def merge_model_priors(overrides: Mapping[str, Prior] | None,
     if drift is None and any(name.startswith("drift_") for name in overrides or {}):
         raise ValueError("priors name a drift prior, but the model has no drift: pass "
                          "drift=True (or mk.Drift(...)) to MMM, or drop those priors.")
+    if not geo_seasonality and any(name in GEO_SEASONALITY_PRIORS for name in overrides or {}):
+        raise ValueError("priors name seasonality_geo_sigma, but the model has no per-geo "
+                         "seasonality: pass geo_seasonality=True to MMM, or drop that prior.")
     known = {**DEFAULT_PRIORS, **drift_priors(drift),
+             **(GEO_SEASONALITY_PRIORS if geo_seasonality else {}),
              media_prior.ABSOLUTE: media_prior.ABSOLUTE_DEFAULT}
     merged = merge_priors(known, overrides, "MMM")
     if media_prior.ABSOLUTE in (overrides or {}):
@@ -117,6 +127,7 @@ def build_pymc_model(
     lift_tests: Sequence[LiftTestArrays] = (),
     fused_media: bool = True,
     first_observed: int = 0,
+    geo_seasonality: bool = False,
 ):
     """The PyMC model for ``data``; see the module docstring for the equations.
 
@@ -125,7 +136,8 @@ def build_pymc_model(
     spend still carries over and they still centre the media term, but their KPI is not
     counted (``MMM.fit(observe_from=)``, the sequential refresh that must not count the old
     weeks a second time). The observed cells are a data index, so a compiled sampler is
-    reused for another mask.
+    reused for another mask. ``geo_seasonality`` gives each geo of a panel its own yearly
+    pattern, partially pooled around the shared one (:func:`_with_baseline`).
 
     ``roas_priors`` (``{channel: Prior}``) makes those channels' ROAS the parameter and
     derives their effect level from it; ``lift_tests`` adds each experiment's measured lift
@@ -176,29 +188,39 @@ def build_pymc_model(
             random=lambda icpt, rng=None, size=None: np.zeros(np.shape(icpt)),
             observed=np.zeros(n_geos), dims="geo")
         mu = level[:, None] + (media_term - media_mean[:, None])
-        mu = _with_baseline(mu, data, priors, seasonality=seasonality, trend=trend)
+        mu = _with_baseline(mu, data, priors, seasonality=seasonality, trend=trend,
+                            geo_seasonality=geo_seasonality)
         if drift is not None:
             mu = mu + build_drift(drift, data, priors, trend=trend)
 
         if lift_tests:
             _lift_test_likelihood(data, media, lift_tests, transform_params, effect)
 
-        sigma = priors["sigma"].create("sigma")
-        dims = ("geo", "date")
-        mask = observed_mask(data, first_observed)
-        if not mask.all():
-            cells = np.flatnonzero(mask.ravel())
-            model.add_coord("observation", np.arange(cells.size))
-            index = shared_data("observed_index", cells, dims="observation", weeks_axis=0)
-            mu, y, dims = mu.ravel()[index], y.ravel()[index], ("observation",)
-        if likelihood == "normal":
-            pm.Normal(OBSERVED, mu=mu, sigma=sigma, observed=y, dims=dims)
-        elif likelihood == "studentt":
-            nu = priors["nu"].create("nu")
-            pm.StudentT(OBSERVED, nu=nu, mu=mu, sigma=sigma, observed=y, dims=dims)
-        else:  # pragma: no cover - checked in MMM.__init__
-            raise ValueError(likelihood)
+        _likelihood(model, mu, y, data, priors, likelihood, first_observed)
     return model
+
+
+def _likelihood(model, mu, y, data: ModelData, priors: Mapping[str, Prior], likelihood: str,
+                first_observed: int) -> None:
+    """The observed target's term: every geo-week, or (an uneven panel, a sequential
+    refresh) only the cells :func:`observed_mask` keeps, gathered by a data index."""
+    import pymc as pm
+
+    sigma = priors["sigma"].create("sigma")
+    dims = ("geo", "date")
+    mask = observed_mask(data, first_observed)
+    if not mask.all():
+        cells = np.flatnonzero(mask.ravel())
+        model.add_coord("observation", np.arange(cells.size))
+        index = shared_data("observed_index", cells, dims="observation", weeks_axis=0)
+        mu, y, dims = mu.ravel()[index], y.ravel()[index], ("observation",)
+    if likelihood == "normal":
+        pm.Normal(OBSERVED, mu=mu, sigma=sigma, observed=y, dims=dims)
+    elif likelihood == "studentt":
+        nu = priors["nu"].create("nu")
+        pm.StudentT(OBSERVED, nu=nu, mu=mu, sigma=sigma, observed=y, dims=dims)
+    else:  # pragma: no cover - checked in MMM.__init__
+        raise ValueError(likelihood)
 
 
 def _channel_effect(data: ModelData, media: MediaBlock, priors: Mapping[str, Prior],
@@ -244,8 +266,13 @@ def _coords(data: ModelData, media: MediaBlock, seasonality: int, roas_channels:
 
 
 def _with_baseline(mu, data: ModelData, priors: Mapping[str, Prior], *, seasonality: int,
-                   trend: bool):
-    """``mu`` ``(G, T)`` plus the trend, seasonality and control terms the model has."""
+                   trend: bool, geo_seasonality: bool = False):
+    """``mu`` ``(G, T)`` plus the trend, seasonality and control terms the model has.
+
+    With ``geo_seasonality`` (and more than one geo) each geo's Fourier coefficients are the
+    shared ones plus a deviation ``seasonality_geo_sigma * z[g, f]`` (non-centred, so it
+    samples well when the geos agree): ``seasonality_geo`` ``(geo, fourier)``.
+    """
     import pytensor.tensor as pt
 
     if trend:
@@ -256,7 +283,16 @@ def _with_baseline(mu, data: ModelData, priors: Mapping[str, Prior], *, seasonal
         fourier = shared_data("fourier_features", fourier_features(data.dates, seasonality),
                               dims=("date", "fourier"), weeks_axis=0)
         gamma = priors["seasonality"].create("seasonality", dims="fourier")
-        mu = mu + pt.dot(fourier, gamma)[None, :]
+        if geo_seasonality and data.n_geos > 1:
+            import pymc as pm
+
+            spread = priors["seasonality_geo_sigma"].create("seasonality_geo_sigma")
+            z = pm.Normal("seasonality_geo_z", 0.0, 1.0, dims=("geo", "fourier"))
+            per_geo = pm.Deterministic("seasonality_geo", gamma[None, :] + spread * z,
+                                       dims=("geo", "fourier"))
+            mu = mu + pt.dot(per_geo, fourier.T)
+        else:
+            mu = mu + pt.dot(fourier, gamma)[None, :]
     if data.controls:
         controls = shared_data("controls_scaled", data.scaled_controls(),
                                dims=("geo", "date", "control"), weeks_axis=1)

@@ -49,7 +49,7 @@ CONFIG_FIELDS = ("date", "target", "channels", "geo", "controls", "adstock", "sa
                  "seasonality", "trend", "likelihood", "priors", "roas_priors", "lift_tests")
 # fields added later, with the value a file written before them means
 OPTIONAL_FIELDS = {"dayfirst": None, "date_format": None, "kpi_unit": None, "currency": None,
-                   "drift": None, "missing_weeks": "error"}
+                   "drift": None, "missing_weeks": "error", "geo_seasonality": False}
 _REDO = "save the model again with model.save(path), or refit it"
 
 

@@ -86,6 +86,8 @@ class MMM:
     trend : include a linear trend per geo.
     drift : a smooth, slowly moving base level per geo for baselines that bend or break
         (``True`` or ``mk.Drift(knot_weeks=26)``; off by default), see :mod:`mmmkit.drift`.
+    geo_seasonality : a panel's geos each get their own yearly pattern, partially pooled
+        around the shared one (prior ``seasonality_geo_sigma``; off by default).
     likelihood : ``"normal"`` or ``"studentt"`` (robust to outlier weeks).
     priors : overrides of the model-level priors by name, e.g.
         ``{"sigma": mk.Prior("HalfNormal", sigma=0.2)}``; see :attr:`MMM.priors` for all
@@ -140,6 +142,7 @@ class MMM:
         seasonality: int = 2,
         trend: bool = True,
         drift: bool | Drift = False,
+        geo_seasonality: bool = False,
         likelihood: str = "normal",
         priors: Mapping[str, Prior] | None = None,
         roas_priors: Mapping[str, Prior] | None = None,
@@ -178,8 +181,11 @@ class MMM:
         self.seasonality = int(seasonality)
         self.trend = bool(trend)
         self.drift = resolve_drift(drift)
+        if not isinstance(geo_seasonality, bool):
+            raise ValueError(f"geo_seasonality must be True or False, got {geo_seasonality!r}.")
+        self.geo_seasonality = geo_seasonality
         self.likelihood = likelihood
-        self.model_priors = merge_model_priors(priors, self.drift)
+        self.model_priors = merge_model_priors(priors, self.drift, geo_seasonality)
         self.media = MediaBlock(self.channels, self.adstock, self.saturation)
         self.roas_priors = dict(roas_priors or {})
         if self.roas_priors:
@@ -219,6 +225,7 @@ class MMM:
             "seasonality": self.seasonality,
             "trend": self.trend,
             "drift": self.drift.to_config() if self.drift else None,
+            "geo_seasonality": self.geo_seasonality,
             "likelihood": self.likelihood,
             "priors": {k: p.to_dict() for k, p in self.model_priors.items()},
             "roas_priors": {k: p.to_dict() for k, p in self.roas_priors.items()},
@@ -315,7 +322,8 @@ class MMM:
         return build_pymc_model(data, self.media, seasonality=self.seasonality, trend=self.trend,
                                 likelihood=self.likelihood, priors=self.model_priors,
                                 drift=self.drift, roas_priors=self.roas_priors,
-                                lift_tests=lift_arrays, first_observed=first_observed)
+                                lift_tests=lift_arrays, first_observed=first_observed,
+                                geo_seasonality=self.geo_seasonality)
 
     def _lift_tests(self, given: pd.DataFrame | None) -> pd.DataFrame | None:
         """``given`` validated, or the model's own tests when none are given."""
@@ -706,6 +714,7 @@ class MMM:
     def _posterior_names(self) -> list[str]:
         """The posterior variables the numpy engine reads (media, baseline, noise)."""
         optional = {"trend": self.trend, "seasonality": self.seasonality > 0,
+                    "seasonality_geo": self.geo_seasonality and self.geo is not None,
                     "control_coef": bool(self.controls), "drift": self.drift is not None,
                     "nu": self.likelihood == "studentt"}
         return ["channel_effect", "intercept", "sigma", *self.media.variable_names(),
@@ -733,30 +742,24 @@ class MMM:
 
     def refresh(self, df: pd.DataFrame, *, informed: bool = False,
                 lift_tests: pd.DataFrame | None = None, **fit_kwargs) -> MMM:
-        """A new fitted model of the extended history ``df``, with this model's
-        specification and scales; this model is left as it is.
-
-        The scales (mean spend per active week, mean KPI, the controls' centre and spread)
-        stay those of this fit, so every parameter keeps its units and the two posteriors
-        compare number by number (:func:`mmmkit.compare_models`). Sampler settings default to
-        this fit's (``fit_kwargs`` override them). See :mod:`mmmkit.refresh`.
+        """A new fitted model of the extended history ``df`` with this model's specification,
+        scales (so the posteriors compare number by number) and sampler settings
+        (``fit_kwargs`` override them); this model is left as it is. See :mod:`mmmkit.refresh`.
 
         Parameters
         ----------
-        df : the weekly table of the whole history to refit: the old weeks (revised or not)
-            and the new ones, the same geos.
-        informed : ``False`` (default): a full refit with the original priors, the old weeks
-            in the likelihood again. ``True``: sequential updating; this posterior becomes the
-            prior (moment-matched per parameter) and only the weeks after this fit's last week
-            enter the likelihood, so the old weeks are not counted twice. Needs new weeks and
-            unrevised old ones.
+        df : the whole history to refit (old weeks, revised or not, and new ones), same geos.
+        informed : ``False`` (default): a full refit with the original priors. ``True``:
+            sequential updating; this posterior (moment-matched per parameter) becomes the
+            prior and only weeks after this fit's last one enter the likelihood, so old weeks
+            are not counted twice. Needs new weeks and unrevised old ones.
         lift_tests : experiments for the new fit; default this model's own (with
             ``informed=True`` only new ones count: the old are in the prior already).
 
         Raises
         ------
-        DataError : other geos than this fit's; with ``informed=True``, no week after this
-            fit's last one, or revised values in the old weeks.
+        DataError : other geos than this fit's; with ``informed=True``, no new week, or
+            revised values in the old weeks.
         """
         return refresh_model(self, df, informed=informed, lift_tests=lift_tests, **fit_kwargs)
 

@@ -100,8 +100,13 @@ class PosteriorEngine:
             time = self.data.trend(dates)
             out["trend"] = params["trend"][:, :, None] * time[None, None, :] * scale
         if self.seasonality > 0:
-            season = fourier_features(dates, self.seasonality) @ params["seasonality"].T  # (T, s)
-            out["seasonality"] = season.T[:, None, :] * scale
+            features = fourier_features(dates, self.seasonality)  # (T, F)
+            if "seasonality_geo" in params:  # each geo's own pattern, (s, G, F)
+                season = np.einsum("tf,sgf->sgt", features, params["seasonality_geo"])
+                out["seasonality"] = season * scale
+            else:
+                season = features @ params["seasonality"].T  # (T, s)
+                out["seasonality"] = season.T[:, None, :] * scale
         if self.drift is not None:
             out["drift"] = drift_term(self.drift, self.data.dates, dates, params["drift"],
                                       trend=self.trend) * scale
@@ -182,7 +187,7 @@ def subset_geos(engine: PosteriorEngine, geo_idx: list[int]) -> PosteriorEngine:
     sub.data = data
     sub.spend_scale = engine.spend_scale[geo_idx]
     geo_params = {"channel_effect", "intercept", "trend", "channel_effect_z", "drift",
-                  "drift_geo_z"}
+                  "drift_geo_z", "seasonality_geo", "seasonality_geo_z"}
     sub.params = {k: (v[:, geo_idx] if k in geo_params else v) for k, v in engine.params.items()}
     return sub
 

@@ -61,7 +61,8 @@ __all__ = ["FIT_SETTINGS", "INFORMED_PRIORS", "TREND_WIDEN", "first_observed_wee
 # fit() arguments a refresh takes from the previous fit unless given
 FIT_SETTINGS = ("draws", "tune", "chains", "seed", "sampler", "target_accept", "method", "init")
 # model-level priors an informed refresh takes from the previous posterior (see the docstring)
-INFORMED_PRIORS = ("seasonality", "control_coef", "channel_effect_sigma", "nu", "trend")
+INFORMED_PRIORS = ("seasonality", "seasonality_geo_sigma", "control_coef",
+                   "channel_effect_sigma", "nu", "trend")
 TREND_WIDEN = 2.0
 # families by the support of the parameter they put a prior on
 _POSITIVE = ("HalfNormal", "LogNormal", "Gamma", "Exponential", "HalfStudentT")

@@ -85,6 +85,7 @@ from mmmkit.model import MMM, SAMPLERS
 from mmmkit.priors import Prior
 from mmmkit.saturation import SATURATION_KINDS, SATURATIONS
 from mmmkit.specification import MAX_SEASONALITY, check_unit
+from mmmkit.validation import MISSING_WEEKS
 
 __all__ = ["DATA_SUFFIXES", "SECTIONS", "ConfigError", "RunConfig", "Tracking",
            "fit_from_config", "load_data", "read_config", "read_table"]
@@ -279,7 +280,8 @@ _OUTPUT = {"folder": _text, "model": _text, "report": _report, "review": _bool}
 _TRACKING = {"mlflow": _bool, "experiment": _text, "tracking_uri": _text, "run_name": _text}
 # [model] keys checked by a plain value check; the structured ones are built apart
 _MODEL_PLAIN = {"seasonality": _seasonality, "trend": _bool,
-                "likelihood": _choice(LIKELIHOODS), "kpi_unit": _unit, "currency": _unit}
+                "likelihood": _choice(LIKELIHOODS), "kpi_unit": _unit, "currency": _unit,
+                "geo_seasonality": _bool, "missing_weeks": _choice(MISSING_WEEKS)}
 _MODEL_BUILT = ("adstock", "saturation", "drift", "priors", "roas_priors")
 #: the tables of a run configuration and their keys
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -424,6 +426,8 @@ def _specification(loc: _Located, model: Mapping, data: Mapping) -> dict:
         "lift_tests": None, "dayfirst": data.get("dayfirst"),
         "date_format": data.get("date_format"), "kpi_unit": plain.get("kpi_unit"),
         "currency": plain.get("currency"),
+        "geo_seasonality": plain.get("geo_seasonality", False),
+        "missing_weeks": plain.get("missing_weeks", "error"),
     }
     try:
         check_config(config)
