@@ -45,3 +45,20 @@ def test_scaled_controls_are_standardised_with_the_fitted_moments():
     scaled = data.scaled_controls(data.control_values)
     assert scaled[..., 0].mean() == pytest.approx(0.0, abs=1e-12)
     assert scaled[..., 0].std() == pytest.approx(1.0, rel=0.05)
+
+
+def test_a_model_without_controls_has_empty_control_scales():
+    """K = 0 (no controls) once broke on reshape(-1, 0): every model without controls."""
+    import numpy as np
+    import pandas as pd
+
+    from mmmkit.design import ModelData
+
+    target = np.arange(1.0, 11.0)[None]
+    target[0, 3] = np.nan  # an uneven panel's unknown week: still no controls to scale
+    data = ModelData(dates=pd.date_range("2024-01-01", periods=10, freq="7D"), geos=["all"],
+                     channels=["tv"], controls=[], spend=np.ones((1, 10, 1)), target=target,
+                     control_values=np.zeros((1, 10, 0)))
+    assert data.control_mean.shape == (0,) and data.control_sd.shape == (0,)
+    assert data.scaled_controls().shape == (1, 10, 0)
+    assert data.target_scale[0] == np.nanmean(target)

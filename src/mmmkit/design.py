@@ -105,10 +105,10 @@ class ModelData:
     def __post_init__(self) -> None:
         self.spend_scale = spend_scale(self.spend)
         self.target_scale = target_scale(self.target)
-        # explicit shape: reshape(-1, 0) is ambiguous for a model without controls (K = 0);
-        # weeks without an observed KPI are out of the likelihood, so out of the scales too
+        # boolean indexing keeps the K axis even for a model without controls (K = 0, where
+        # reshape(-1, 0) is ambiguous); weeks without a KPI are out of the scales too
         k = self.control_values.shape[-1]
-        flat = self.control_values[self.observed].reshape(-1, k)
+        flat = self.control_values[self.observed]  # (observed cells, K): no reshape
         self.control_mean = flat.mean(axis=0) if flat.size else np.zeros(k)
         sd = flat.std(axis=0) if flat.size else np.zeros(k)
         self.control_sd = np.where(sd > 0, sd, 1.0)
