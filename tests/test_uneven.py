@@ -121,3 +121,17 @@ def test_readings_of_an_uneven_fit_skip_the_unknown_weeks(masked, tmp_path):
     np.testing.assert_allclose(back.roas().to_numpy(), masked.roas().to_numpy())
     np.testing.assert_array_equal(back.fitted_data().target_scale,
                                   masked.fitted_data().target_scale)
+
+
+def test_scores_and_loo_count_only_the_observed_weeks(masked):
+    import arviz as az
+
+    data = masked.fitted_data()
+    ll = mk.evaluation.log_likelihood(masked)
+    assert ll.dims == ("chain", "draw", "observation")
+    assert ll.sizes["observation"] == int(data.observed.sum()) and np.isfinite(ll).all()
+    loo = az.loo(az.InferenceData(posterior=masked.idata.posterior,
+                                  log_likelihood=ll.to_dataset(name="target_obs")))
+    assert np.isfinite(loo.elpd_loo)
+    scores = mk.evaluation.score(np.ones((10, 4)), np.array([1.0, np.nan, 1.0, np.nan]))
+    assert scores["n"] == 2 and scores["mape"] == 0.0

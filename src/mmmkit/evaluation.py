@@ -81,6 +81,10 @@ def score(draws: np.ndarray, actual: np.ndarray, groups: np.ndarray | None = Non
     """
     draws = np.asarray(draws, dtype=float).reshape(np.shape(draws)[0], -1)
     actual = np.asarray(actual, dtype=float).ravel()
+    seen = np.isfinite(actual)  # an uneven panel's unknown KPI weeks are not scored
+    if not seen.all():
+        draws, actual = draws[:, seen], actual[seen]
+        groups = None if groups is None else np.asarray(groups).ravel()[seen]
     point = draws.mean(axis=0)
     return {
         "n": int(actual.size),
@@ -354,7 +358,8 @@ def log_likelihood(model: MMM) -> xr.DataArray:
     Returns
     -------
     DataArray ``(chain, draw, geo, date)`` named ``target_obs``, log density per week (and
-    geo), nats.
+    geo), nats; for an uneven panel ``(chain, draw, observation)`` over the geo-weeks with a
+    KPI only (``geo`` and ``date`` as coordinates of ``observation``).
     """
     from scipy import stats
 
@@ -373,11 +378,21 @@ def log_likelihood(model: MMM) -> xr.DataArray:
         else:
             dens = stats.norm.logpdf(z)
         out[sl] = dens - np.log(sigma) - np.log(scale)
-    return xr.DataArray(
+    da = xr.DataArray(
         engine.reshape(out), dims=("chain", "draw", "geo", "date"),
         coords={"chain": engine.chain_coord, "draw": engine.draw_coord, "geo": data.geos,
                 "date": data.dates},
         name=OBSERVED, attrs={"units": f"log density of {model.target}"})
+    if data.fully_observed:
+        return da
+    # an uneven panel: only the geo-weeks with a KPI have a density (PSIS-LOO needs no NaN)
+    keep = np.flatnonzero(data.observed.ravel())
+    cells = da.stack(observation=("geo", "date")).isel(observation=keep)
+    # plain coordinates rather than a MultiIndex, which ArviZ's LOO does not take
+    return cells.drop_vars(["observation", "geo", "date"]).assign_coords(
+        observation=np.arange(keep.size),
+        geo=("observation", np.repeat(data.geos, data.n_weeks)[keep]),
+        date=("observation", np.tile(data.dates, data.n_geos)[keep]))
 
 
 def compare(models: Mapping[str, MMM], ic: str = "loo") -> pd.DataFrame:
