@@ -1,5 +1,7 @@
 """Adstock transforms (:mod:`mmmkit.adstock`): numpy and PyTensor agree, weights are
-normalised, causal and linear, and match hand values and PyMC-Marketing."""
+normalised, causal and linear, match hand values and PyMC-Marketing, stay finite (values and
+gradients) at extreme parameters, and old model files keep their Weibull kernel.
+(``test_transforms_reference.py`` holds the independent Robyn / PyMC-Marketing formulas.)"""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from mmmkit.adstock import (
+    BinomialAdstock,
     DelayedAdstock,
     GeometricAdstock,
     WeibullAdstock,
@@ -268,19 +271,71 @@ def test_weibull_pdf_hand_values():
     )
 
 
-def test_weibull_cdf_hand_values():
+def test_weibull_survival_hand_values():
     # survival exp(-(l/lam)**k) at l = 0, 1, 2 with k = 2, lam = 2: 1, exp(-1/4), exp(-1)
     raw = np.array([1.0, math.exp(-0.25), math.exp(-1.0)])
     np.testing.assert_allclose(
-        WeibullAdstock(3, kind="cdf").weights(lam=2.0, k=2.0), raw / raw.sum(), rtol=1e-14
+        WeibullAdstock(3, kind="survival").weights(lam=2.0, k=2.0), raw / raw.sum(), rtol=1e-14
     )
     # against scipy's Weibull survival function at lags 0..L-1
     lam, k, L = 3.0, 0.6, 8
     sf = stats.weibull_min.sf(np.arange(L), k, scale=lam)
     np.testing.assert_allclose(
-        WeibullAdstock(L, kind="cdf").weights(lam=lam, k=k), sf / sf.sum(), rtol=1e-12
+        WeibullAdstock(L, kind="survival").weights(lam=lam, k=k), sf / sf.sum(), rtol=1e-12
+    )
+    assert WeibullAdstock(1, kind="survival").weights(lam=2.0, k=2.0) == pytest.approx([1.0])
+
+
+def test_weibull_cdf_hand_values():
+    # k = 1: prod_{j<=l} exp(-j/lam) = exp(-l (l + 1) / (2 lam))
+    lam, L = 2.0, 6
+    lags = np.arange(L)
+    raw = np.exp(-lags * (lags + 1) / (2 * lam))
+    np.testing.assert_allclose(
+        WeibullAdstock(L, kind="cdf").weights(lam=lam, k=1.0), raw / raw.sum(), rtol=1e-13
+    )
+    # k = 2, lam = 2: 1, exp(-1/4), exp(-1/4 - 1)
+    raw = np.array([1.0, math.exp(-0.25), math.exp(-1.25)])
+    np.testing.assert_allclose(
+        WeibullAdstock(3, kind="cdf").weights(lam=2.0, k=2.0), raw / raw.sum(), rtol=1e-14
+    )
+    # against scipy: the running product of the survival function at lags 1..L-1
+    lam, k, L = 3.0, 0.6, 8
+    cum = np.cumprod(np.concatenate([[1.0], stats.weibull_min.sf(np.arange(1, L), k, scale=lam)]))
+    np.testing.assert_allclose(
+        WeibullAdstock(L, kind="cdf").weights(lam=lam, k=k), cum / cum.sum(), rtol=1e-12
     )
     assert WeibullAdstock(1, kind="cdf").weights(lam=2.0, k=2.0) == pytest.approx([1.0])
+
+
+@SETTINGS
+@given(lam=floats(1.0, 10.0), k=floats(0.3, 3.0), data=st.data())  # no tap underflows
+def test_weibull_cdf_and_survival_agree_only_up_to_two_lags(lam, k, data):
+    short = data.draw(st.integers(1, 2))
+    np.testing.assert_allclose(WeibullAdstock(short, kind="cdf").weights(lam=lam, k=k),
+                               WeibullAdstock(short, kind="survival").weights(lam=lam, k=k),
+                               rtol=1e-13)
+    # from the third lag on the cumulative kernel decays faster: lag 2 keeps S(1) S(2) < S(2)
+    long = data.draw(st.integers(3, 13))
+    cdf = WeibullAdstock(long, kind="cdf").weights(lam=lam, k=k)
+    survival = WeibullAdstock(long, kind="survival").weights(lam=lam, k=k)
+    assert cdf[2] / cdf[0] < survival[2] / survival[0]
+
+
+def test_binomial_hand_values():
+    # alpha = 1/2: exponent 1, a linear decay to the window's end: 1 - l / (L + 1)
+    np.testing.assert_allclose(BinomialAdstock(4).weights(alpha=0.5),
+                               np.array([5, 4, 3, 2]) / 14, rtol=1e-14)
+    # alpha = 1/4: exponent 3
+    raw = (1 - np.arange(3) / 4) ** 3
+    np.testing.assert_allclose(BinomialAdstock(3).weights(alpha=0.25), raw / raw.sum(),
+                               rtol=1e-14)
+    # alpha -> 1: even; alpha -> 0: all in week 0
+    np.testing.assert_allclose(BinomialAdstock(5).weights(alpha=1.0), np.full(5, 0.2))
+    assert BinomialAdstock(5).weights(alpha=1e-6)[0] == pytest.approx(1.0)
+    assert BinomialAdstock(1).weights(alpha=0.3) == pytest.approx([1.0])
+    assert BinomialAdstock().priors["alpha"].to_dict() == {"dist": "Beta", "alpha": 1.0,
+                                                           "beta": 3.0}
 
 
 @SETTINGS
@@ -337,9 +392,9 @@ def test_delayed_adstock_needs_two_lags():
 
 def test_weibull_pdf_with_a_short_steep_scale_stays_finite():
     """lam 0.19 and k 5.1 (a posterior draw of a zoo fit): WeibullPDF(l + 1) underflows to 0
-    at every lag, and the weights were 0 / 0 = NaN in numpy while the model's graph (PyTensor,
-    whose softmax rewrite is stable) was finite; the optimiser then stalled on a NaN."""
-    import pytensor.tensor as pt
+    at every lag, and the weights were 0 / 0 = NaN in numpy while the model's graph was finite
+    (PyTensor's softmax rewrite; its gradient was NaN, see the extreme-parameter test below);
+    the optimiser then stalled on a NaN. Both now normalise in log space."""
 
     ad = WeibullAdstock(max_lag=8, kind="pdf")
     lam, k = np.array([0.19379, 2.0]), np.array([5.10508, 1.5])
@@ -349,3 +404,85 @@ def test_weibull_pdf_with_a_short_steep_scale_stays_finite():
     assert w[0, 0] == pytest.approx(1.0)  # all weight on lag 0: the others are exp(-4000+)
     graph = ad.weights(lam=pt.as_tensor_variable(lam), k=pt.as_tensor_variable(k)).eval()
     np.testing.assert_allclose(w, graph, rtol=1e-12, atol=1e-300)
+
+
+def test_weibull_cdf_config_written_before_the_change_loads_as_the_survival_curve():
+    """Before "cdf" meant the cumulative kernel, ``kind="cdf"`` was the survival curve and its
+    config carried no mark: such a config (a saved model's) rebuilds the survival curve, the
+    same numbers as when it was saved. A config of today's "cdf" carries the mark."""
+    old = {"class": "WeibullAdstock", "max_lag": 6, "kind": "cdf",
+           "priors": WeibullAdstock().config()["priors"]}
+    a = adstock_from_config(json.loads(json.dumps(old)))
+    assert a.weibull_kind == "survival" and a.max_lag == 6
+    lam, k = 3.0, 0.6
+    sf = stats.weibull_min.sf(np.arange(6), k, scale=lam)
+    np.testing.assert_allclose(a.weights(lam=lam, k=k), sf / sf.sum(), rtol=1e-12)
+    # it saves as "survival" from now on, without the mark
+    assert a.config()["kind"] == "survival" and "cdf_form" not in a.config()
+
+    new = WeibullAdstock(6, kind="cdf").config()
+    assert new["cdf_form"] == "cumulative"
+    back = adstock_from_config(json.loads(json.dumps(new)))
+    assert back == WeibullAdstock(6, kind="cdf")
+    assert not np.allclose(back.weights(lam=lam, k=k), a.weights(lam=lam, k=k))
+    assert "cdf_form" not in WeibullAdstock(kind="pdf").config()
+    for bad in ({**new, "cdf_form": "product"}, {**new, "kind": "pdf"}):
+        with pytest.raises(ValueError, match="cdf_form"):
+            adstock_from_config(bad)
+
+
+def test_weibull_kind_error_names_the_kinds():
+    with pytest.raises(ValueError, match="'pdf', 'cdf', 'survival'"):
+        WeibullAdstock(kind="CDF")
+
+
+# lam, k pairs from ordinary to absurd: every tap of the pdf underflows at (0.2, 5); the powers
+# (l / lam)**k overflow double precision at (1e-3, 100) and (1e-4, 300)
+EXTREME_WEIBULL = {"lam": [0.19379, 0.2, 0.05, 1e-3, 1e-4, 0.01, 2.0, 50.0, 1e3, 3.0],
+                   "k": [5.10508, 5.0, 20.0, 100.0, 300.0, 100.0, 1.5, 0.05, 8.0, 0.3]}
+EXTREME_BINOMIAL = {"alpha": [1e-300, 1e-12, 0.01, 0.5, 1.0 - 1e-12, 1.0]}
+
+
+def _mean_lag_and_gradient(a, params, mode):
+    """The kernels' mean lags ``(n,)`` and their gradients in each parameter, compiled."""
+    vec = {n: pt.vector(n, dtype="float64") for n in a.param_names}
+    w = a.weights(**vec)
+    total = pt.sum(w * np.arange(a.max_lag), axis=-1).sum()
+    f = pytensor.function(list(vec.values()), [w, *pytensor.grad(total, list(vec.values()))],
+                          mode=MODES[mode])
+    return f(*params.values())
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("case", ["pdf", "cdf", "survival", "binomial"])
+def test_kernels_at_extreme_parameters_are_finite_and_equal_the_graph(case, mode):
+    """Weights and their gradients are finite wherever the parameters are finite and positive
+    (NUTS's early steps go far), on numpy and in the PyTensor graph, as written and after the
+    rewrites; and the gradient is the finite difference of the numpy weights."""
+    a = BinomialAdstock(8) if case == "binomial" else WeibullAdstock(8, kind=case)
+    params = {n: np.array(v) for n, v in
+              (EXTREME_BINOMIAL if case == "binomial" else EXTREME_WEIBULL).items()}
+    w = a.weights(**params)
+    assert np.isfinite(w).all() and (w >= 0).all()
+    np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
+    graph_w, *grads = _mean_lag_and_gradient(a, params, mode)
+    np.testing.assert_allclose(graph_w, w, rtol=1e-12, atol=1e-300)
+    for name, g in zip(params, grads, strict=True):
+        assert np.isfinite(g).all(), (case, name, g)
+        h = 1e-7 * np.abs(params[name])
+        up = {**params, name: params[name] + h}
+        down = {**params, name: np.maximum(params[name] - h, 1e-300)}
+        fd = ((a.weights(**up) - a.weights(**down)) @ np.arange(a.max_lag)
+              / (up[name] - down[name]))
+        np.testing.assert_allclose(g, fd, rtol=1e-4, atol=1e-6)
+
+
+def test_extreme_kernels_take_their_limits():
+    """Where every tap under- or overflows, the kernel is its limit, not NaN or uniform."""
+    lam, k = np.array(EXTREME_WEIBULL["lam"][:6]), np.array(EXTREME_WEIBULL["k"][:6])
+    for kind in ("pdf", "cdf", "survival"):  # a scale far below a week: all in week 0
+        np.testing.assert_allclose(WeibullAdstock(8, kind=kind).weights(lam=lam, k=k)[:, 0],
+                                   1.0, rtol=0, atol=1e-12)
+    w = BinomialAdstock(8).weights(alpha=np.array(EXTREME_BINOMIAL["alpha"]))
+    np.testing.assert_allclose(w[:2, 0], 1.0)
+    np.testing.assert_allclose(w[-1], 1 / 8)

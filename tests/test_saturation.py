@@ -187,3 +187,23 @@ def test_config_equality_sees_differences():
     assert GeometricAdstock() != GeometricAdstock(priors={"alpha": Prior("Beta", alpha=1, beta=1)})
     assert HillSaturation() != HillSaturation(priors={"slope": Prior("LogNormal", mu=0, sigma=1)})
     assert HillSaturation() != MichaelisMentenSaturation()
+
+
+def test_hill_keeps_a_nan_input_nan_and_zero_at_zero_in_the_graph():
+    """A broken upstream weight must not turn into a silent 0 (issue 14 item 7)."""
+    import numpy as np
+    import pytensor
+    import pytensor.tensor as pt
+
+    import mmmkit as mk
+
+    hill = mk.HillSaturation()
+    x = pt.vector("x")
+    slope = pt.scalar("slope")
+    out = hill.apply(x, half_saturation=0.8, slope=slope)
+    grad = pytensor.grad(out.sum(), slope)
+    f = pytensor.function([x, slope], [out, grad])
+    value, g = f(np.array([0.0, np.nan, 1.0]), 2.0)
+    assert value[0] == 0.0 and np.isnan(value[1]) and 0 < value[2] < 1
+    assert np.isfinite(f(np.array([0.0, 1.0]), 2.0)[1])  # the gradient at 0 stays finite
+    assert np.isnan(hill.apply(np.array([np.nan]), half_saturation=0.8, slope=2.0)[0])

@@ -16,6 +16,7 @@ from hypothesis.extra import numpy as hnp
 
 from mmmkit.adstock import (
     Adstock,
+    BinomialAdstock,
     DelayedAdstock,
     GeometricAdstock,
     WeibullAdstock,
@@ -80,6 +81,12 @@ ADSTOCK_CASES = {
             lambda L: WeibullAdstock(L, kind="cdf"),
             lambda L: {"lam": floats(0.5, 10.0), "k": floats(0.3, 5.0)},
         ),
+        AdstockCase(
+            "weibull_survival",
+            lambda L: WeibullAdstock(L, kind="survival"),
+            lambda L: {"lam": floats(0.5, 10.0), "k": floats(0.3, 5.0)},
+        ),
+        AdstockCase("binomial", BinomialAdstock, lambda L: {"alpha": floats(0.01, 0.99)}),
     )
 }
 
@@ -238,6 +245,9 @@ ADSTOCK_INSTANCES = [
     ),
     WeibullAdstock(),
     WeibullAdstock(max_lag=6, kind="cdf"),
+    WeibullAdstock(max_lag=5, kind="survival"),
+    BinomialAdstock(),
+    BinomialAdstock(max_lag=3, priors={"alpha": Prior("Beta", alpha=2.0, beta=2.0)}),
     WeibullAdstock(
         max_lag=4, kind="pdf", priors={"k": Prior("Gamma", mu=2.0, sigma=np.float64(0.5))}
     ),

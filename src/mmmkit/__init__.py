@@ -51,7 +51,13 @@ from mmmkit import (  # noqa: E402
     summaries,
 )
 from mmmkit.actuals import PlanCheck, plan_vs_actual  # noqa: E402
-from mmmkit.adstock import Adstock, DelayedAdstock, GeometricAdstock, WeibullAdstock  # noqa: E402
+from mmmkit.adstock import (  # noqa: E402
+    Adstock,
+    BinomialAdstock,
+    DelayedAdstock,
+    GeometricAdstock,
+    WeibullAdstock,
+)
 from mmmkit.averaging import ModelAverage  # noqa: E402
 from mmmkit.changes import compare_models  # noqa: E402
 from mmmkit.drift import Drift  # noqa: E402
@@ -73,6 +79,7 @@ __version__ = "0.1.0"
 __all__ = [
     "MMM",
     "Adstock",
+    "BinomialAdstock",
     "DataError",
     "DelayedAdstock",
     "Drift",

@@ -8,6 +8,15 @@ by the built-ins and not inherited) runs that kernel (:mod:`mmmkit.media_kernel`
 any other curve, a subclass of a built-in included, runs its own numpy/PyTensor code in both.
 Tests hold the two paths to the same numbers.
 
+Transform order: by default adstock comes first, ``curve(sum_l w[l] x[t - l])`` (carryover
+of spend, then diminishing returns on the adstocked spend). ``transform_order=
+"saturation_first"`` applies the curve to each week's spend and carries over its response,
+``sum_l w[l] curve(x[t - l])`` (PyMC-Marketing's ``adstock_first=False``): returns diminish
+within a week, and a week's response decays in full. Both are divided by the curve at a
+typical week's spend (scaled spend 1), so a constant typical spend has response 1 in both.
+The fused kernel computes adstock first only; a saturation-first group runs the transforms'
+own code (graph and draws alike).
+
 Internal channel order is group by group (in the order the groups first appear), each group in
 the user's order; all outputs are labelled, so the order is only visible through coordinates.
 """
@@ -22,6 +31,12 @@ import numpy as np
 
 from mmmkit.adstock import Adstock, GeometricAdstock, convolve, lag_stack
 from mmmkit.saturation import HillSaturation, Saturation
+
+#: ``transform_order`` values: carryover of spend, then the curve (the default) ...
+ADSTOCK_FIRST = "adstock_first"
+#: ... or the curve of each week's spend, then its carryover
+SATURATION_FIRST = "saturation_first"
+TRANSFORM_ORDERS = (ADSTOCK_FIRST, SATURATION_FIRST)
 
 
 def shared_data(name: str, value: np.ndarray, *, weeks_axis: int | None = None,
@@ -41,13 +56,34 @@ def shared_data(name: str, value: np.ndarray, *, weeks_axis: int | None = None,
 
 @dataclass
 class ChannelGroup:
-    """Channels sharing one adstock and one saturation transform."""
+    """Channels sharing one adstock, one saturation transform and one transform order."""
 
     adstock: Adstock
     saturation: Saturation
     channels: list[str]
     index: int
     single: bool  # the only group: plain names ("adstock_alpha", dim "channel")
+    transform_order: str = ADSTOCK_FIRST  # or SATURATION_FIRST
+
+    @property
+    def saturation_first(self) -> bool:
+        """Whether the curve is applied to each week's spend before the carryover."""
+        return self.transform_order == SATURATION_FIRST
+
+    @property
+    def kernel(self) -> str | None:
+        """The fused kernel computing this group (adstock first, a curve declaring one), or
+        None: the transforms' own code."""
+        return None if self.saturation_first else self.saturation.kernel
+
+    def apply(self, xp, spend, weights, sat: Mapping[str, object]):
+        """The group's normalised response from spend ``(..., T, C_g)`` (numpy or PyTensor),
+        weights ``(..., C_g, L)`` and curve parameters broadcasting against spend."""
+        curve = self.saturation
+        at_one = curve.apply(1.0, **sat)
+        if self.saturation_first:
+            return convolve(xp, curve.apply(spend, **sat) / at_one, weights, self.adstock.max_lag)
+        return curve.apply(convolve(xp, spend, weights, self.adstock.max_lag), **sat) / at_one
 
     @property
     def dim(self) -> str:
@@ -86,6 +122,12 @@ class MediaBlock:
     channels : channel names, in the user's order.
     adstock, saturation : one transform for all channels, or ``{channel: transform}``
         covering every channel.
+    transform_order : ``"adstock_first"`` (the default) or ``"saturation_first"``, for all
+        channels or ``{channel: order}`` covering every channel; see the module docstring.
+
+    Raises
+    ------
+    ValueError : a mapping that does not name every channel exactly, or an unknown order.
     """
 
     def __init__(
@@ -93,16 +135,19 @@ class MediaBlock:
         channels: Sequence[str],
         adstock: Adstock | Mapping[str, Adstock] | None = None,
         saturation: Saturation | Mapping[str, Saturation] | None = None,
+        transform_order: str | Mapping[str, str] = ADSTOCK_FIRST,
     ) -> None:
         self.channels = list(channels)
         ad = _per_channel(self.channels, adstock or GeometricAdstock(max_lag=8), "adstock")
         sat = _per_channel(self.channels, saturation or HillSaturation(), "saturation")
-        keys: list[tuple[Adstock, Saturation]] = []
+        order = _per_channel(self.channels, transform_order, "transform_order")
+        _check_orders(order)
+        keys: list[tuple[Adstock, Saturation, str]] = []
         members: list[list[str]] = []
         for ch in self.channels:
-            key = (ad[ch], sat[ch])
+            key = (ad[ch], sat[ch], order[ch])
             for i, k in enumerate(keys):
-                if k[0] == key[0] and k[1] == key[1]:
+                if k[0] == key[0] and k[1] == key[1] and k[2] == key[2]:
                     members[i].append(ch)
                     break
             else:
@@ -110,8 +155,8 @@ class MediaBlock:
                 members.append([ch])
         single = len(keys) == 1
         self.groups = [
-            ChannelGroup(a, s, m, i, single)
-            for i, ((a, s), m) in enumerate(zip(keys, members, strict=True))
+            ChannelGroup(a, s, m, i, single, o)
+            for i, ((a, s, o), m) in enumerate(zip(keys, members, strict=True))
         ]
         self.order = [ch for g in self.groups for ch in g.channels]
         self.max_lag = max(g.adstock.max_lag for g in self.groups)
@@ -125,6 +170,11 @@ class MediaBlock:
 
     def saturation_of(self, channel: str) -> Saturation:
         return next(g.saturation for g in self.groups if channel in g.channels)
+
+    def transform_order_of(self, channel: str) -> str:
+        """``"adstock_first"`` or ``"saturation_first"``: the order of ``channel``'s
+        transforms."""
+        return next(g.transform_order for g in self.groups if channel in g.channels)
 
     def reorder(self, array: np.ndarray, axis: int = -1) -> np.ndarray:
         """``array`` with its channel axis taken from user order into internal order."""
@@ -154,14 +204,15 @@ class MediaBlock:
         and slow NUTS down.
 
         ``scaled_spend`` ``(G, T, C)`` is data, registered as ``pm.Data`` once per group.
-        With ``fused`` (the default) a group whose curve declares a kernel
+        With ``fused`` (the default) an adstock-first group whose curve declares a kernel
         (:attr:`~mmmkit.saturation.Saturation.kernel`) is one Op over channel-major spend
         ``(C_g, G, T)``: adstock, curve and the effect-weighted sum over channels in one
         cache-friendly pass, forward and gradient. Otherwise (other curves, or
         ``fused=False``, the reference the kernel is tested against) the lagged copies of
         spend are precomputed (``(C_g, G*T, L)``, :func:`channel_major_lags`), adstock is one
         matrix-vector product per channel and the curve (the transform's own code) is applied
-        elementwise.
+        elementwise. A saturation-first group applies its curve to spend ``(G, T, C_g)``
+        once per cell and convolves the result with the weights (``L`` shifted copies).
 
         Returns
         -------
@@ -177,10 +228,13 @@ class MediaBlock:
                     var = g.var(part, p)
                     params[var] = transform.priors[p].create(var, dims=g.dim)
             ad, sat = g.split_params(params)
-            kernel = g.saturation.kernel if fused else None
+            kernel = g.kernel if fused else None
             if kernel is not None:
                 data = shared_data(f"{name}_channel_major", np.ascontiguousarray(
                     scaled_spend[..., sl].transpose(2, 0, 1), dtype=float), weeks_axis=2)
+            elif g.saturation_first:  # the curve of each week, then the carryover of it
+                data = shared_data(f"{name}_geo_week", np.ascontiguousarray(
+                    scaled_spend[..., sl], dtype=float), weeks_axis=1)
             else:
                 data = shared_data(f"{name}_lags",
                                    channel_major_lags(scaled_spend[..., sl], g.adstock.max_lag),
@@ -203,8 +257,11 @@ class MediaBlock:
         w = g.adstock.weights(**ad)  # (L_c,)
         # lags along axis 0, broadcast over the others (indexing keeps broadcastability
         # static, which a reshape with symbolic sizes would lose)
-        adstocked = pt.sum(lags * w[(slice(None), *((None,) * (lags.ndim - 1)))], axis=0)
-        return g.saturation.apply(adstocked, **sat) / g.saturation.apply(1.0, **sat)
+        w = w[(slice(None), *((None,) * (lags.ndim - 1)))]
+        at_one = g.saturation.apply(1.0, **sat)
+        if g.saturation_first:  # the curve of zero spend before t = 0 is 0
+            return pt.sum(g.saturation.apply(lags, **sat) * w, axis=0) / at_one
+        return g.saturation.apply(pt.sum(lags * w, axis=0), **sat) / at_one
 
     # -- numpy on posterior draws ------------------------------------------------------------------
     def evaluate(self, params: Mapping[str, np.ndarray], scaled_spend: np.ndarray) -> np.ndarray:
@@ -226,33 +283,41 @@ class MediaBlock:
         for g, sl in zip(self.groups, self.slices(), strict=True):
             ad, sat = g.split_params(params)
             w = g.adstock.weights(**ad)  # (S, C_g, L): the model's adstock, as in its graph
-            kernel = g.saturation.kernel
+            kernel = g.kernel
             if kernel is not None:  # the model's own kernel: one pass, no lag array
                 parts.append(adstock_saturation_draws(
                     kernel, scaled_spend[..., sl], w, *(sat[p] for p in CURVES[kernel])))
                 continue
             # (1, G, T, C_g) spend by (S, 1, C_g, L) weights: (S, G, T, C_g)
-            adstocked = convolve(np, scaled_spend[None, ..., sl], w[:, None],
-                                 g.adstock.max_lag)
             sat = {p: v[:, None, None, :] for p, v in sat.items()}
-            parts.append(g.saturation.apply(adstocked, **sat) / g.saturation.apply(1.0, **sat))
+            parts.append(g.apply(np, scaled_spend[None, ..., sl], w[:, None], sat))
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
 
     def variable_names(self) -> list[str]:
         return [name for g in self.groups for name in g.variables()]
 
     def config(self) -> dict:
-        return {
+        """``{"adstock": {channel: config}, "saturation": {channel: config}}``, and
+        ``"transform_order"`` only when some channel is saturation first (one value for
+        all channels, else ``{channel: order}``), so an adstock-first block's config (and
+        every model file holding one) is what it was before the option existed."""
+        out = {
             "adstock": {ch: self.adstock_of(ch).config() for ch in self.channels},
             "saturation": {ch: self.saturation_of(ch).config() for ch in self.channels},
         }
+        orders = {ch: self.transform_order_of(ch) for ch in self.channels}
+        if any(o != ADSTOCK_FIRST for o in orders.values()):
+            uniform = len(set(orders.values())) == 1
+            out["transform_order"] = orders[self.channels[0]] if uniform else orders
+        return out
 
 
 @dataclass
 class _GroupGraph:
     group: ChannelGroup
     columns: slice  # the group's channels in internal order
-    data: object  # pm.Data: spend (C_g, G, T) for the kernel, else lags (C_g, G*T, L)
+    data: object  # pm.Data: spend (C_g, G, T) for the kernel, (G, T, C_g) saturation
+    #               first, else lags (C_g, G*T, L)
     weights: object  # adstock kernel (C_g, L)
     sat: dict  # curve parameters, each (C_g,)
     kernel: str | None  # the fused kernel computing the group's curve, or None: its own code
@@ -277,6 +342,8 @@ class _GroupGraph:
             curve = adstock_saturation_op(self.kernel, self.data, self.weights,
                                           *self.curve_args())
             return curve.transpose(1, 2, 0)  # normalised in the kernel
+        if self.group.saturation_first:  # data: spend (G, T, C_g)
+            return self.group.apply(pt, self.data, self.weights, self.sat)
         # adstock as one batched matrix-vector product per channel: BLAS reads the lag data
         # once forward and once for the weights' gradient, about twice as fast as
         # broadcasting the weights over a (L, G, T, C) array
@@ -347,6 +414,16 @@ def channel_major_lags(scaled_spend: np.ndarray, max_lag: int) -> np.ndarray:
     n_lags, n_geos, n_weeks, n_channels = lags.shape
     return np.ascontiguousarray(
         lags.transpose(3, 1, 2, 0).reshape(n_channels, n_geos * n_weeks, n_lags))
+
+
+def _check_orders(orders: Mapping[str, object]) -> None:
+    wrong = {ch: o for ch, o in orders.items() if o not in TRANSFORM_ORDERS}
+    if wrong:
+        raise ValueError(
+            f"transform_order must be {ADSTOCK_FIRST!r} (carryover of spend, then the curve) "
+            f"or {SATURATION_FIRST!r} (the curve of each week's spend, then its carryover), "
+            f"for all channels or per channel; got {wrong}."
+        )
 
 
 def _per_channel(channels: list[str], spec, what: str) -> dict:

@@ -13,7 +13,9 @@ convolution is recomputed from spend rather than stored, and the curve's ``log``
 are written here as polynomials that LLVM vectorises. Both keep double precision (relative
 error ~1e-16, tested against numpy) because NUTS's energy error must not pick up noise.
 
-Curves: ``"hill"`` (``sigmoid(s (log a - log K))``, 0 at ``a = 0``), ``"logistic"``
+Curves: ``"hill"`` (``sigmoid(s (log a - log K))``, 0 at ``a = 0``, NaN at a NaN ``a``: a
+NaN from the weights or the data must reach the log density, where NUTS rejects it, not turn
+into a silent 0), ``"logistic"``
 (``tanh(lam a / 2)``) and ``"michaelis_menten"`` (``a / (K + a)``), the forms of
 :mod:`mmmkit.saturation`. Each is named by the class that computes it
 (:attr:`mmmkit.saturation.Saturation.kernel`, which its subclasses do not inherit), and takes
@@ -147,7 +149,7 @@ def _value(kind, a, k, s, log_k):
     if kind == 0:  # sigmoid(s (log a - log K)), 0 at a = 0
         pos = a > 0.0
         h = 1.0 / (1.0 + exp_(-s * (log_(a if pos else 1.0) - log_k)))
-        return h if pos else 0.0
+        return h if pos else 0.0 * a  # 0 at a = 0; a NaN stays NaN (never a silent 0)
     if kind == 1:  # tanh(y) = 1 - 2 / (exp(2y) + 1) for y = lam a / 2 >= 0
         return 1.0 - 2.0 / (exp_(k * a) + 1.0)
     return a / (k + a)
@@ -162,8 +164,8 @@ def _grad(kind, a, k, s, log_k, g):
         safe = a if pos else 1.0
         lz = log_(safe) - log_k
         h = 1.0 / (1.0 + exp_(-s * lz))
-        q = g * h * (1.0 - h) if pos else 0.0  # g dh/dz, z = s lz
-        return (h if pos else 0.0), q * s / safe, q, q * lz
+        q = g * h * (1.0 - h) if pos else 0.0 * a  # g dh/dz, z = s lz; NaN a stays NaN
+        return (h if pos else 0.0 * a), q * s / safe, q, q * lz
     if kind == 1:
         h = 1.0 - 2.0 / (exp_(k * a) + 1.0)
         q = g * 0.5 * (1.0 - h * h)  # g dh/dy
@@ -565,4 +567,4 @@ def _fused_backward(kernel: str, weighted: bool):
 
 _OPS = None
 # bump when the kernels change: PyTensor's on-disk numba cache is keyed by it
-_KERNEL_VERSION = 2
+_KERNEL_VERSION = 3

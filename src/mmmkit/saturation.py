@@ -142,11 +142,12 @@ class HillSaturation(Saturation):
 
     def _curve(self, xp, x, half_saturation, slope):
         # sigmoid(slope * log(x / K)) == x**s / (x**s + K**s), without 0**s (whose gradient
-        # in s is NaN): x is floored before the log and the x == 0 entries are set to 0.
-        positive = x > 0
-        safe = xp.where(positive, x, 1.0)
+        # in s is NaN): zeros are floored before the log and set to 0 after. Tested on x == 0,
+        # not x > 0, so a NaN input (a broken upstream weight) stays NaN instead of a silent 0.
+        zero = xp.equal(x, 0.0)  # `==` on a PyTensor tensor is identity, not elementwise
+        safe = xp.where(zero, 1.0, x)
         z = slope * (xp.log(safe) - xp.log(half_saturation))
-        return xp.where(positive, _sigmoid(xp, z), 0.0)
+        return xp.where(zero, 0.0, _sigmoid(xp, z))
 
 
 class LogisticSaturation(Saturation):

@@ -640,6 +640,8 @@ def _draw_adstock(rng: np.random.Generator, adstock: Adstock, carry: np.ndarray)
     C = len(carry)
     if adstock.kind == "geometric":
         return {"alpha": 0.1 + 0.6 * carry}
+    if adstock.kind == "binomial":
+        return {"alpha": 0.15 + 0.5 * carry}
     if adstock.kind == "delayed":
         theta = rng.uniform(0.0, 1.0 + 2.0 * carry)
         return {
