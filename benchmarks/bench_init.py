@@ -16,7 +16,7 @@ import warnings
 
 import mmmkit as mk
 from mmmkit.approximate import with_advi_start
-from mmmkit.model import _compiled_nutpie
+from mmmkit.inference import compiled_nutpie
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
     model = mk.MMM(**sim.model_kwargs(), adstock=mk.GeometricAdstock(max_lag=int(sim.max_lag)),
                    seasonality=2)
     data = model.prepare(sim.data)
-    compiled = _compiled_nutpie(model.build_model(data), model.compile_key(data))
+    compiled = compiled_nutpie(model.build_model(data), model.compile_key(data))
     for label in ("jitter", "advi"):
         t0 = time.perf_counter()
         start = with_advi_start(compiled, seed=args.seed)[0] if label == "advi" else compiled
