@@ -93,8 +93,10 @@ def geo_truth(geo_sim):
 # so a long file collected last runs alone at the end while the other worker idles (a cold
 # run's last two minutes were one worker's). Order within a file is kept.
 HEAVY_FIRST = ["test_recovery.py", "test_notebooks.py", "test_configurations.py",
-               "test_examples.py", "test_recovery_independent.py", "test_scenarios.py",
-               "test_model.py", "test_evaluation.py", "test_io.py"]
+               "test_many.py", "test_model.py", "test_examples.py", "test_cli.py",
+               "test_refresh.py", "test_recovery_independent.py", "test_scenarios.py",
+               "test_calibration.py", "test_evaluation.py", "test_uneven.py", "test_io.py",
+               "test_actuals.py", "test_tracking.py"]
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -20,7 +20,7 @@ import pytest
 
 import mmmkit as mk
 from mmmkit import evaluation as ev
-from mmmkit.many import TABLE_COLUMNS, ManyFits, fit_many, job_seed
+from mmmkit.many import TABLE_COLUMNS, ManyFits, fit_many, job_seed, refresh_many
 
 FIT = dict(draws=150, tune=150, chains=2)
 SEED = 7
@@ -56,13 +56,67 @@ def client():
         yield c
 
 
-@pytest.fixture(scope="module")
-def local_fits(jobs):
-    return fit_many(jobs, fit_kwargs=FIT, seed=SEED, progress=False)
+BACKTEST = dict(folds=2, test_weeks=4, min_train_weeks=40, seed=3, progress=False, **FIT)
+REFRESH = ("brand_1", "brand_2")
+
+
+def _local_run(jobs, spec, df):
+    """The local side of every comparison, fitted with ``client=None`` (module level: a
+    spawned process imports it): the jobs, a back-test, and job ``brand_2`` fitted alone with
+    its label's seed."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mk.FitWarning)
+        fits = fit_many(jobs, fit_kwargs=FIT, seed=SEED, progress=False)
+        alone_spec, alone_df = jobs["brand_2"]
+        alone = alone_spec.clone().fit(alone_df, seed=job_seed(SEED, "brand_2"),
+                                       progress=False, **FIT)
+        # last quarter's models on 52 weeks, then refreshed on all 60
+        short = fit_many({label: (jobs[label][0], jobs[label][1].iloc[:52]) for label in REFRESH},
+                         fit_kwargs=FIT, seed=SEED, progress=False)
+        refreshed = refresh_many({label: short[label] for label in REFRESH},
+                                 {label: jobs[label][1] for label in REFRESH}, fit_kwargs=FIT,
+                                 seed=SEED, progress=False)
+        return fits, ev.backtest(spec, df, **BACKTEST), alone, short, refreshed
+
+
+def _warm_up(spec, df):
+    """Compile the module's specification once, so that PyTensor's on-disk numba cache holds
+    it (module level: a spawned process imports it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mk.FitWarning)
+        spec.clone().fit(df, seed=0, progress=False, **FIT)
+
+
+def _in_a_fresh_process(fn, *args):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
 
 
 @pytest.fixture(scope="module")
-def dask_fits(jobs, client):
+def local_run(jobs, sims):
+    """``_local_run`` in a fresh Python process, as a user's own session runs it, after a
+    warm-up process has filled PyTensor's on-disk compile cache.
+
+    Why: a process that compiles a graph cold runs slightly different machine code (the
+    same function to rounding) from one that loads it from the disk cache, and NUTS turns
+    the last bit into other draws (measured: same seed, different posterior, cold vs warm
+    cache; warm vs warm identical). The Dask workers start after the warm-up, so every
+    process compared here loads the same cached code, as does any run on a warm cache."""
+    spec, df = mk.MMM(**_kwargs(sims["brand_1"])), sims["brand_1"].data
+    _in_a_fresh_process(_warm_up, spec, df)
+    return _in_a_fresh_process(_local_run, jobs, spec, df)
+
+
+@pytest.fixture(scope="module")
+def local_fits(local_run):
+    return local_run[0]
+
+
+@pytest.fixture(scope="module")
+def dask_fits(jobs, client, local_run):  # after the warm-up: see local_run
     return fit_many(jobs, client, fit_kwargs=FIT, seed=SEED, progress=False)
 
 
@@ -122,16 +176,12 @@ def test_each_worker_compiles_the_specification_once(dask_fits):
     assert ((~reused).groupby(table["worker"]).sum() <= 1).all()
 
 
-def test_a_jobs_seed_follows_its_label_and_reproduces_it(local_fits, jobs):
+def test_a_jobs_seed_follows_its_label_and_reproduces_it(local_fits, local_run, jobs):
     assert job_seed(SEED, "brand_1") == job_seed(SEED, "brand_1") == 4220316158  # any process
     assert job_seed(SEED, 3) == job_seed(SEED, "3") != job_seed(SEED + 1, 3)
     table = local_fits.table
     assert list(table["seed"]) == [job_seed(SEED, label) for label in jobs]
-    spec, df = jobs["brand_2"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", mk.FitWarning)
-        alone = spec.clone().fit(df, seed=job_seed(SEED, "brand_2"), progress=False, **FIT)
-    _assert_same_posterior(alone, local_fits["brand_2"])
+    _assert_same_posterior(local_run[2], local_fits["brand_2"])  # model.fit(seed=job_seed)
 
 
 def test_a_grouped_frame_fans_out_by_group_into_saved_files(sims, local_fits, tmp_path,
@@ -152,8 +202,8 @@ def test_a_grouped_frame_fans_out_by_group_into_saved_files(sims, local_fits, tm
     for label, sim in sims.items():
         np.testing.assert_array_equal(models[label].data_.target[0], sim.data["sales"])
         assert "brand" not in models[label].config()["controls"]
-    # the group's rows are the same table as the explicit job's: the same posterior
-    _assert_same_posterior(models["brand_1"], local_fits["brand_1"])
+    # each group fits with its label's seed, as the explicit job of that label does
+    assert list(fits.table["seed"]) == [job_seed(SEED, label) for label in sorted(sims)]
 
 
 @pytest.fixture
@@ -200,13 +250,12 @@ def test_without_dask_a_client_says_what_to_install(jobs, monkeypatch, no_fittin
         fit_many(jobs, client=object(), progress=False)
 
 
-def test_backtest_on_the_cluster_scores_as_in_this_process(sims, client):
+def test_backtest_on_the_cluster_scores_as_a_local_run(sims, client, local_run):
     spec, df = mk.MMM(**_kwargs(sims["brand_1"])), sims["brand_1"].data
-    args = dict(folds=2, test_weeks=4, min_train_weeks=40, seed=3, progress=False, **FIT)
+    here = local_run[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", mk.FitWarning)
-        here = ev.backtest(spec, df, **args)
-        there = ev.backtest(spec, df, client=client, **args)
+        there = ev.backtest(spec, df, client=client, **BACKTEST)
     assert list(here.index) == [1, 2] and list(here["train_weeks"]) == [52, 56]
     pd.testing.assert_frame_equal(here, there)
 
@@ -225,3 +274,29 @@ def test_compare_specs_fits_the_candidates_on_the_cluster(sims, client):
     assert set(table.index) == {"lag4", "lag2"}
     assert list(table["rank"]) == [0, 1] and "pareto_k_bad" in table
     assert specs["lag4"].idata is None and specs["lag2"].idata is None
+
+
+def test_refresh_many_refreshes_saved_models_here_and_on_the_cluster(local_run, jobs, client,
+                                                                     tmp_path):
+    """The quarterly refresh of many models: from their saved files on the workers, the same
+    posteriors as a local refresh of the fitted models, each with its previous scales."""
+    short, here = local_run[3], local_run[4]
+    files = {label: tmp_path / f"{label}.nc" for label in REFRESH}
+    for label in REFRESH:
+        short[label].save(files[label])
+    extended = {label: jobs[label][1] for label in REFRESH}  # 60 weeks: 8 new ones
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mk.FitWarning)
+        there = refresh_many(files, extended, client, fit_kwargs=FIT, seed=SEED,
+                             progress=False)
+    assert list(here) == list(there) == list(REFRESH)
+    for label in REFRESH:
+        _assert_same_posterior(here[label], there[label])
+        assert len(here[label].fitted_data().dates) == 60
+        np.testing.assert_array_equal(here[label].fitted_data().spend_scale,
+                                      short[label].fitted_data().spend_scale)
+        assert here[label].fit_info_["refresh"] == "full"
+    with pytest.raises(ValueError, match="same labels"):
+        refresh_many(files, {"brand_1": extended["brand_1"]})
+    with pytest.raises(ValueError, match="fitted MMM or the path"):
+        refresh_many({"x": tmp_path / "none.nc"}, {"x": extended["brand_1"]})

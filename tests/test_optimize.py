@@ -259,7 +259,9 @@ def test_optimizer_is_reproducible_and_reports_uncertainty(fit_model):
     pd.testing.assert_series_equal(a.allocation, b.allocation)
     pd.testing.assert_frame_equal(a.uncertainty, b.uncertainty)
     c = scenarios.optimize_budget(fit_model, bounds=FREE, seed=4, n_uncertainty=8)
-    np.testing.assert_allclose(c.allocation, a.allocation, rtol=1e-3)  # same optimum
+    # same optimum; a channel at its zero bound may sit at 0 or 1e-12 of a budget of millions
+    np.testing.assert_allclose(c.allocation, a.allocation, rtol=1e-3,
+                               atol=1e-9 * float(a.allocation.sum()))
     unc = a.uncertainty
     assert list(unc.columns) == ["mean", "median", "lower", "upper", "at_lower_bound",
                                  "at_upper_bound", "reading"]

@@ -1,5 +1,5 @@
-"""MMM.refresh: a simulated series extended by 13 weeks, refitted with the old scales, fully
-or sequentially (the old posterior as prior, only the new weeks in the likelihood)."""
+"""MMM.refresh: a simulated national series extended by 13 weeks, refitted with the old
+scales, fully or sequentially (the old posterior as prior, only the new weeks in the likelihood)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,28 @@ import numpy as np
 import pytest
 
 import mmmkit as mk
+from conftest import FAST_FIT
 from mmmkit.design import ModelData
 from mmmkit.io import model_from_config
 from mmmkit.refresh import informed_config, moment_prior
 
-FIT = dict(draws=300, tune=300, chains=2, seed=1, progress=False)
+FIT = dict(FAST_FIT, seed=1)
 NEW_WEEKS = 13
+OLD_WEEKS = 143
 # slowly changing parameters: what an informed refresh takes from the old posterior
 SLOW = ("adstock_alpha", "saturation_slope", "saturation_half_saturation", "channel_effect_mu",
         "seasonality")
 
 
 @pytest.fixture(scope="module")
-def series():
-    sim = mk.simulate.simulate(n_geos=1, n_weeks=104 + NEW_WEEKS, n_channels=2, seed=4)
-    kwargs = dict(sim.model_kwargs(), adstock=mk.GeometricAdstock(max_lag=4))
-    dates = sorted(sim.data["date"].unique())
-    old_df = sim.data[sim.data["date"] <= dates[103]].reset_index(drop=True)
-    return sim.data, old_df, kwargs
+def series(national_sim):
+    """conftest's national series (156 weeks), its first 143 weeks as last quarter's data:
+    the specification of ``national_fit``, so every fit here but the informed one reuses its
+    compiled sampler."""
+    kwargs = national_sim.model_kwargs()
+    dates = sorted(national_sim.data["date"].unique())
+    old_df = national_sim.data[national_sim.data["date"] <= dates[OLD_WEEKS - 1]]
+    return national_sim.data, old_df.reset_index(drop=True), kwargs
 
 
 def _fit(model, df, **kw):
@@ -65,7 +69,7 @@ def test_full_refresh_is_a_fit_with_the_old_scales_and_leaves_the_old_model(old,
     df = series[0]
     old_data, new_data = old.fitted_data(), full.fitted_data()
     assert len(new_data.dates) == len(old_data.dates) + NEW_WEEKS
-    assert old.fitted_data() is old_data and len(old_data.dates) == 104  # untouched
+    assert old.fitted_data() is old_data and len(old_data.dates) == OLD_WEEKS  # untouched
     for name in ("spend_scale", "target_scale", "control_mean", "control_sd"):
         np.testing.assert_array_equal(getattr(new_data, name), getattr(old_data, name))
     # the refreshed data's own scales differ: holding them is a real choice
@@ -96,10 +100,14 @@ def test_informed_refresh_counts_only_the_new_weeks(old, full, informed, series)
     while a fit that counts the old weeks again under the informed prior is clearly narrower:
     the check below would catch double counting."""
     assert informed.fit_info_["refresh"] == "informed"
-    assert informed.fit_info_["observe_from"] == f"{full.fitted_data().dates[104]:%Y-%m-%d}"
+    assert informed.fit_info_["observe_from"] == f"{full.fitted_data().dates[OLD_WEEKS]:%Y-%m-%d}"
     assert informed.lift_tests is None
-    twice = _fit(model_from_config(mk.MMM, informed_config(old)), series[0],
-                 scales=old.fitted_data().scales_used())
+    # all weeks but the first counted again under the informed prior (observe_from the
+    # second week keeps the likelihood's index, so this fit reuses the informed compile)
+    ratio = (len(series[0]) - 1) / (OLD_WEEKS - 1)  # as the informed refresh rescales
+    twice = _fit(model_from_config(mk.MMM, informed_config(old, span_ratio=ratio)), series[0],
+                 scales=old.fitted_data().scales_used(),
+                 observe_from=old.fitted_data().dates[1])
     ratio_informed = np.median(np.concatenate(
         [_sd(informed, v) / _sd(full, v) for v in SLOW]))
     ratio_twice = np.median(np.concatenate([_sd(twice, v) / _sd(full, v) for v in SLOW]))

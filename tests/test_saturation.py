@@ -203,7 +203,7 @@ def test_hill_keeps_a_nan_input_nan_and_zero_at_zero_in_the_graph():
     out = hill.apply(x, half_saturation=0.8, slope=slope)
     grad = pytensor.grad(out.sum(), slope)
     f = pytensor.function([x, slope], [out, grad])
-    value, g = f(np.array([0.0, np.nan, 1.0]), 2.0)
+    value, _ = f(np.array([0.0, np.nan, 1.0]), 2.0)
     assert value[0] == 0.0 and np.isnan(value[1]) and 0 < value[2] < 1
     assert np.isfinite(f(np.array([0.0, 1.0]), 2.0)[1])  # the gradient at 0 stays finite
     assert np.isnan(hill.apply(np.array([np.nan]), half_saturation=0.8, slope=2.0)[0])

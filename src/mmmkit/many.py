@@ -5,6 +5,8 @@ models as one labelled :class:`ManyFits` with a table of how each went. The jobs
 process one after the other (``client=None``) or on the workers of a
 ``dask.distributed.Client`` (``pip install "mmmkit[dask]"``), one task per job, the same code
 on a laptop's :class:`~distributed.LocalCluster` and on a cluster's scheduler.
+:func:`refresh_many` does the same for the quarterly refresh of many saved models (each job
+:meth:`MMM.refresh` of a fitted model or its file on the job's extended history).
 
 What makes the two ways agree:
 
@@ -41,6 +43,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +56,8 @@ from mmmkit.errors import DataError, FitWarning
 from mmmkit.model import MMM
 from mmmkit.validation import check_fit_args
 
-__all__ = ["TABLE_COLUMNS", "ManyFits", "fit_many", "fresh_model", "job_seed", "run_job"]
+__all__ = ["TABLE_COLUMNS", "ManyFits", "Refresh", "fit_many", "fresh_model", "job_seed",
+           "refresh_many", "run_job"]
 
 KEEP = ("models", "files")
 DASK_HINT = 'pip install "mmmkit[dask]"'
@@ -103,6 +107,20 @@ def job_seed(seed: int, label: Any) -> int:
     return int(np.random.SeedSequence([int(seed), *words]).generate_state(1)[0])
 
 
+@dataclass(frozen=True)
+class Refresh:
+    """A refresh job's specification: the previous fit, a fitted :class:`MMM` or the path of
+    its saved file (read where the job runs), refreshed on the job's frame with
+    :meth:`MMM.refresh` (``informed`` as there)."""
+
+    previous: Any
+    informed: bool = False
+
+    def run(self, df: pd.DataFrame, seed: int, fit_kwargs: Mapping[str, Any]) -> MMM:
+        old = self.previous if isinstance(self.previous, MMM) else MMM.load(self.previous)
+        return old.refresh(df, informed=self.informed, seed=seed, **fit_kwargs)
+
+
 def run_job(label: Any, spec: MMM | Callable[[], MMM], df: pd.DataFrame, *, seed: int,
             fit_kwargs: Mapping[str, Any], path: str | None = None,
             keep: str = "models") -> dict[str, Any]:
@@ -136,9 +154,12 @@ def run_job(label: Any, spec: MMM | Callable[[], MMM], df: pd.DataFrame, *, seed
     try:
         with one_blas_thread(), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", FitWarning)
-            model = spec if isinstance(spec, MMM) else fresh_model(spec)
-            record["compile_reused"] = _compile_cached(model, df, fit_kwargs)
-            model.fit(df, seed=seed, **fit_kwargs)
+            if isinstance(spec, Refresh):
+                model = spec.run(df, seed, fit_kwargs)
+            else:
+                model = spec if isinstance(spec, MMM) else fresh_model(spec)
+                record["compile_reused"] = _compile_cached(model, df, fit_kwargs)
+                model.fit(df, seed=seed, **fit_kwargs)
         record["warnings"] = _sort_warnings(caught)
         if path is not None:
             model.save(path)
@@ -365,6 +386,8 @@ def _grouped_jobs(spec, by, data) -> list[tuple[Any, Any, pd.DataFrame]]:
 
 
 def _check_spec(spec, where: str) -> None:
+    if isinstance(spec, Refresh):
+        return
     if isinstance(spec, pd.DataFrame) or not (isinstance(spec, MMM) or callable(spec)):
         raise ValueError(f"{where}: the spec must be an mmmkit.MMM or a zero-argument function "
                          f"returning one (e.g. lambda: mk.MMM(...)), got {type(spec).__name__}.")
@@ -622,3 +645,55 @@ def fit_many(
     finally:
         bar.close()
     return ManyFits(records, keep=keep, seconds=time.perf_counter() - start)
+
+
+def refresh_many(
+    previous: Mapping[Any, MMM | str | Path],
+    data: Mapping[Any, pd.DataFrame],
+    client=None,
+    *,
+    informed: bool = False,
+    fit_kwargs: Mapping[str, Any] | None = None,
+    seed: int | None = 0,
+    save_dir: str | Path | None = None,
+    keep: str = "models",
+    progress: bool = True,
+) -> ManyFits:
+    """Refresh many fitted models on their extended histories, here or on a Dask cluster.
+
+    Each job is ``previous[label].refresh(data[label], informed=informed, seed=job_seed(seed,
+    label), **fit_kwargs)`` (:meth:`MMM.refresh`: same specification and scales), run and
+    recorded as :func:`fit_many` runs its jobs.
+
+    Parameters
+    ----------
+    previous : ``{label: fitted MMM or the path of its saved file}``; a path is read by the
+        process that runs the job (on a cluster: a path every worker can read).
+    data : ``{label: weekly table}`` of each model's whole history, the same labels.
+    client, fit_kwargs, seed, save_dir, keep, progress : as for :func:`fit_many`.
+    informed : sequential updating for every job (see :mod:`mmmkit.refresh`).
+
+    Raises
+    ------
+    ValueError : the labels of ``previous`` and ``data`` differ, an entry is neither a fitted
+        MMM nor an existing file, or an argument :func:`fit_many` refuses; before any fit.
+    """
+    if not isinstance(previous, Mapping) or not isinstance(data, Mapping):
+        raise ValueError("previous and data must be mappings {label: fitted MMM or path} and "
+                         "{label: DataFrame} with the same labels.")
+    if set(previous) != set(data):
+        raise ValueError(f"previous and data must have the same labels: only in previous "
+                         f"{sorted(map(str, set(previous) - set(data)))}, only in data "
+                         f"{sorted(map(str, set(data) - set(previous)))}.")
+    if not isinstance(informed, bool):
+        raise ValueError(f"informed must be True or False, got {informed!r}.")
+    jobs = {}
+    for label, old in previous.items():
+        if isinstance(old, MMM):
+            old.fitted_data()  # NotFittedError now, not on a worker
+        elif not (isinstance(old, str | Path) and Path(old).is_file()):
+            raise ValueError(f"previous[{label!r}] must be a fitted MMM or the path of a saved "
+                             f"model file, got {old!r}.")
+        jobs[label] = (Refresh(old, informed), data[label])
+    return fit_many(jobs, client, fit_kwargs=fit_kwargs, seed=seed, save_dir=save_dir,
+                    keep=keep, progress=progress)
