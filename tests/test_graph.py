@@ -92,7 +92,7 @@ def test_geo_seasonality_recovers_each_geos_own_yearly_pattern():
 
     from conftest import FAST_FIT
 
-    sim = mk.simulate.simulate(n_geos=4, n_weeks=104, n_channels=2, seed=8, noise=0.03)
+    sim = mk.simulate.simulate(n_geos=4, n_weeks=104, n_channels=1, seed=8, noise=0.03)
     df = sim.data.copy()
     swing = dict(zip(sim.geos, [0.12, -0.12, 0.06, -0.06], strict=True))  # share of level
     level = dict(zip(sim.geos, sim.params["level"], strict=True))

@@ -1,6 +1,6 @@
 """fit_many: many independent fits in this process or on a Dask LocalCluster, alike.
 
-One 2-worker LocalCluster (separate processes) serves the whole module; every fit is a tiny
+One LocalCluster (a worker in its own process) serves the whole module; every fit is a tiny
 national model (60 weeks, 2 channels, 150 + 150 draws x 2 chains) of one specification, so
 each process compiles it once. Run alone with
 ``.venv/bin/python -m pytest tests/test_many.py -q -p no:cacheprovider`` (about two minutes).
@@ -27,7 +27,10 @@ SEED = 7
 
 
 def _kwargs(sim) -> dict:
-    return {**sim.model_kwargs(), "adstock": mk.GeometricAdstock(max_lag=4)}
+    """The specification of tests/test_cli.py's config (and test_tracking's): compiled once
+    in the suite, loaded from PyTensor's disk cache by every later process."""
+    return {**sim.model_kwargs(), "adstock": mk.GeometricAdstock(max_lag=4), "seasonality": 1,
+            "priors": {"sigma": mk.Prior("HalfNormal", sigma=0.3)}}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,7 @@ def jobs(sims):
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                        dashboard_address=None, silence_logs=logging.ERROR)
     with cluster, distributed.Client(cluster) as c:
         yield c
@@ -169,7 +172,8 @@ def test_a_failing_job_reports_its_error_and_the_others_finish(local_fits, dask_
 
 def test_each_worker_compiles_the_specification_once(dask_fits):
     """mmmkit's in-process compile cache serves later jobs of the same specification on a
-    worker: 3 jobs on 2 workers, so at least one reuses its worker's compile."""
+    worker: 3 jobs on the worker, one compile (the suite's cluster has one worker process, to
+    keep the 2-core suite short; bench_many.py runs two)."""
     table = dask_fits.table.drop(index="broken")
     reused = table["compile_reused"].astype(bool)
     assert reused.sum() >= 1
@@ -184,15 +188,17 @@ def test_a_jobs_seed_follows_its_label_and_reproduces_it(local_fits, local_run, 
     _assert_same_posterior(local_run[2], local_fits["brand_2"])  # model.fit(seed=job_seed)
 
 
-def test_a_grouped_frame_fans_out_by_group_into_saved_files(sims, local_fits, tmp_path,
+def test_a_grouped_frame_fans_out_by_group_into_saved_files(sims, client, dask_fits, tmp_path,
                                                             capsys):
+    """On the cluster (whose worker holds the compile already), each worker writing its
+    job's file."""
     frame = pd.concat([sim.data.assign(brand=label) for label, sim in sims.items()],
                       ignore_index=True)
     spec = mk.MMM(**_kwargs(sims["brand_1"]))
-    fits = fit_many(spec, by="brand", data=frame, fit_kwargs=FIT, seed=SEED,
+    fits = fit_many(spec, client, by="brand", data=frame, fit_kwargs=FIT, seed=SEED,
                     save_dir=tmp_path / "fits", keep="files")
     err = capsys.readouterr().err
-    assert "fit_many (local): 3/3 done, 0 failed" in err and "left" in err
+    assert "fit_many (dask): 3/3 done, 0 failed" in err and "left" in err
     assert list(fits) == sorted(sims)
     for label in sims:
         path = fits[label]

@@ -34,6 +34,11 @@ seasonality = 1
 kpi_unit = "EUR"
 currency = "EUR"
 
+# the specification of tests/test_cli.py's config (and tests/test_many.py's): one compile,
+# which every later process loads from PyTensor's disk cache
+[model.priors]
+sigma = {dist = "HalfNormal", sigma = 0.3}
+
 [fit]
 draws = 150
 tune = 150
