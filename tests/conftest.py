@@ -91,9 +91,10 @@ def geo_truth(geo_sim):
 
 # Longest files first: the two workers take whole files in collection order (--dist loadfile),
 # so a long file collected last runs alone at the end while the other worker idles (a cold
-# run's last two minutes were one worker's). Order within a file is kept.
+# run's last two minutes were one worker's). Order within a file is kept. test_cli.py before
+# test_many.py: its subprocess compiles their shared specification into the disk cache.
 HEAVY_FIRST = ["test_recovery.py", "test_notebooks.py", "test_configurations.py",
-               "test_many.py", "test_model.py", "test_examples.py", "test_cli.py",
+               "test_cli.py", "test_many.py", "test_model.py", "test_examples.py",
                "test_refresh.py", "test_recovery_independent.py", "test_scenarios.py",
                "test_calibration.py", "test_evaluation.py", "test_uneven.py", "test_io.py",
                "test_actuals.py", "test_tracking.py"]
