@@ -42,7 +42,7 @@ from mmmkit.stats import DEFAULT_PROB
 
 __all__ = ["DEFAULT_SPEND_RANGE", "OBJECTIVES", "BudgetPlan", "BudgetQuestion", "Relative",
            "SolvedBudget", "budget_plan", "budget_problem", "budget_question",
-           "optimize_budget", "plan_spend", "relative", "solve_budget"]
+           "optimize_budget", "plan_spend", "plan_summary", "relative", "solve_budget"]
 
 OBJECTIVES = ("mean", "quantile", "mean_minus_std")
 # Default risk parameter per objective: the 5% quantile (the lower end of a 90% interval) and
@@ -129,18 +129,7 @@ class BudgetPlan:
     def summary(self, prob: float = DEFAULT_PROB) -> pd.DataFrame:
         """Per channel: ``historical``, ``allocation``, ``change`` (currency),
         ``change_pct``, and the lift's ``lift_mean, lift_lower, lift_upper``."""
-        lift = self.lift.summary(prob)
-        frame = pd.DataFrame({"historical": self.historical, "allocation": self.allocation})
-        frame.loc["total"] = frame.sum()
-        frame["change"] = frame["allocation"] - frame["historical"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frame["change_pct"] = 100.0 * frame["change"] / frame["historical"]
-        frame["lift_mean"] = lift["mean"]
-        frame["lift_lower"] = lift["lower"]
-        frame["lift_upper"] = lift["upper"]
-        frame.index.name = "channel"
-        frame.attrs.update(prob=prob, units=self.lift.units, converged=self.converged)
-        return frame
+        return plan_summary(self.historical, self.allocation, self.lift, self.converged, prob)
 
     @property
     def weekly_plan(self) -> xr.DataArray:
@@ -164,6 +153,25 @@ class BudgetPlan:
         alloc = ", ".join(f"{k}: {v:,.0f}" for k, v in self.allocation.items())
         state = "converged" if self.converged else f"NOT converged ({self.message})"
         return f"BudgetPlan({self.objective}, {state}; {alloc})"
+
+
+def plan_summary(historical: pd.Series, allocation: pd.Series, lift: LiftResult,
+                 converged: bool, prob: float = DEFAULT_PROB) -> pd.DataFrame:
+    """A plan's table (:meth:`BudgetPlan.summary`, and a saved plan's): per channel and in
+    total ``historical``, ``allocation``, ``change`` (currency), ``change_pct``, and the
+    lift's ``lift_mean, lift_lower, lift_upper`` (KPI units, ``prob`` interval)."""
+    summary = lift.summary(prob)
+    frame = pd.DataFrame({"historical": historical, "allocation": allocation})
+    frame.loc["total"] = frame.sum()
+    frame["change"] = frame["allocation"] - frame["historical"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["change_pct"] = 100.0 * frame["change"] / frame["historical"]
+    frame["lift_mean"] = summary["mean"]
+    frame["lift_lower"] = summary["lower"]
+    frame["lift_upper"] = summary["upper"]
+    frame.index.name = "channel"
+    frame.attrs.update(prob=prob, units=lift.units, converged=converged)
+    return frame
 
 
 class Relative(NamedTuple):

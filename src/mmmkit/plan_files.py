@@ -57,7 +57,7 @@ import xarray as xr
 from mmmkit.errors import ModelFileError
 from mmmkit.jsonvalues import is_int, is_number
 from mmmkit.model import MMM
-from mmmkit.optimize import OBJECTIVES, BudgetPlan
+from mmmkit.optimize import OBJECTIVES, BudgetPlan, plan_summary
 from mmmkit.provenance import describe_data
 from mmmkit.response import LiftResult
 from mmmkit.stats import DEFAULT_PROB
@@ -209,18 +209,7 @@ class SavedPlan:
         :meth:`LiftResult.summary`."""
         if self.kind == "lift":
             return self.lift.summary(prob)
-        lift = self.lift.summary(prob)
-        frame = pd.DataFrame({"historical": self.historical, "allocation": self.allocation})
-        frame.loc["total"] = frame.sum()
-        frame["change"] = frame["allocation"] - frame["historical"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frame["change_pct"] = 100.0 * frame["change"] / frame["historical"]
-        frame["lift_mean"] = lift["mean"]
-        frame["lift_lower"] = lift["lower"]
-        frame["lift_upper"] = lift["upper"]
-        frame.index.name = "channel"
-        frame.attrs.update(prob=prob, units=self.lift.units, converged=self.converged)
-        return frame
+        return plan_summary(self.historical, self.allocation, self.lift, self.converged, prob)
 
     def to_frame(self) -> pd.DataFrame:
         """The weekly plan as a table like the model's channel columns: the date column,
