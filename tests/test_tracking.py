@@ -18,33 +18,12 @@ import pytest
 import mmmkit as mk
 from mmmkit import hooks, run_config, tracking
 
+# tests/test_cli.py's run configuration: the same specification (and test_many's), so one
+# compile serves them all, loaded from PyTensor's disk cache by every later process
+from test_cli import CONFIG
+
 mlflow = pytest.importorskip("mlflow")
 
-CONFIG = """\
-[data]
-path = "history.csv"
-date = "date"
-target = "sales"
-channels = ["tv", "search"]
-controls = ["control_1"]
-
-[model]
-adstock = {class = "geometric", max_lag = 4}
-seasonality = 1
-kpi_unit = "EUR"
-currency = "EUR"
-
-# the specification of tests/test_cli.py's config (and tests/test_many.py's): one compile,
-# which every later process loads from PyTensor's disk cache
-[model.priors]
-sigma = {dist = "HalfNormal", sigma = 0.3}
-
-[fit]
-draws = 150
-tune = 150
-chains = 2
-seed = 1
-"""
 
 
 def tracking_hooks() -> list:
